@@ -1,0 +1,76 @@
+/* card_internal.h - what the AP modules of libmynacard share. Not installed. */
+#ifndef MYNACARD_CARD_INTERNAL_H
+#define MYNACARD_CARD_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mynacard/mynacard.h"
+
+/* Applications, identified by their DF name (AID). */
+typedef enum myna_ap {
+  MYNA_AP_NONE = 0,
+  MYNA_AP_JPKI,  /* D3 92 F0 00 26 01 00 00 00 01 */
+  MYNA_AP_TEXT,  /* D3 92 10 00 31 00 01 01 04 08 */
+  MYNA_AP_FACE   /* D3 92 10 00 31 00 01 01 04 02 */
+} myna_ap;
+
+#define MYNA_NO_EF 0xFFFFu
+
+/* Select the AP unless it is the current one. Selecting another AP clears the
+ * card's security state, and the session forgets what was verified. A 6A82
+ * answer maps to MYNA_E_NOT_MYNUMBER_CARD for the JPKI AP and to
+ * MYNA_E_NOT_SUPPORTED for the others. */
+myna_rv Myna_select_ap(myna_card *card, myna_ap ap);
+
+/* Select an EF of the current AP (00 A4 02 0C 02 FID) unless it is the
+ * current one. */
+myna_rv Myna_select_ef(myna_card *card, uint16_t fid);
+
+/* READ BINARY of up to `want` bytes at offset of the selected EF. Uses an
+ * extended Le when want > 256 and extended APDUs are in use. *got may be less
+ * than want at the end of the file. */
+myna_rv Myna_read_binary(myna_card *card, size_t offset, size_t want,
+                         uint8_t *out, size_t *got);
+
+/* Select fid and read a whole EF that holds one BER/DER object: size from
+ * the header in the first bytes, then the rest (one extended READ BINARY when
+ * possible, else 256-byte chunks; an extended read refused with 6700 switches
+ * the session to short APDUs for good). *buf is malloc'd; the caller frees it
+ * (and wipes it when it holds personal data). */
+myna_rv Myna_read_object_ef(myna_card *card, uint16_t fid, uint8_t **buf,
+                            size_t *len);
+
+/* Select fid and read exactly n bytes from offset 0 (fixed-size EFs). */
+myna_rv Myna_read_fixed_ef(myna_card *card, uint16_t fid, size_t n,
+                           uint8_t *out, size_t *got);
+
+/* Tries left for the PIN EF `pin_ef` of the current AP (VERIFY, no data). */
+myna_rv Myna_tries_left(myna_card *card, uint16_t pin_ef, int *tries);
+
+/* VERIFY: rules of kind checked first, nothing retried. On success the
+ * session remembers pin_ef as verified for the current AP. */
+myna_rv Myna_verify(myna_card *card, uint16_t pin_ef, myna_pin_kind kind,
+                    const myna_secret *pin, int *tries_left);
+
+/* Was pin_ef verified since the current AP was selected? */
+bool Myna_is_verified(const myna_card *card, myna_ap ap, uint16_t pin_ef);
+
+/* CHANGE REFERENCE DATA (00 24 01 80) for pin_ef after its VERIFY. */
+myna_rv Myna_change_reference_data(myna_card *card, uint16_t pin_ef,
+                                   myna_pin_kind kind,
+                                   const myna_secret *new_pin);
+
+/* Send a command and map its final status word: MYNA_OK for 9000, else
+ * myna_rv_from_sw(sw). resp may be NULL when no data is expected. */
+myna_rv Myna_command(myna_card *card, const myna_apdu *cmd, uint8_t *resp,
+                     size_t resp_cap, size_t *resp_len, uint16_t *sw);
+
+/* Wipe n bytes so that the compiler keeps the stores. */
+void Myna_wipe(void *p, size_t n);
+
+/* Wipe and free a heap buffer of n bytes. */
+void Myna_free_wiped(void *p, size_t n);
+
+#endif

@@ -1,0 +1,56 @@
+/* testutil.h - what the unit tests share: a scripted transport (APDU traces as
+ * data), hex helpers and loading a fresh copy of a generated card profile. */
+#ifndef MYNA_TESTUTIL_H
+#define MYNA_TESTUTIL_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mynacard/mynacard.h"
+#include "mynavcard/vcard.h"
+
+/* One expected exchange: the command the library must send (hex, spaces
+ * allowed) and what the card answers (hex of data + SW). A response of
+ * "REMOVED" makes the transport fail with MYNA_E_CARD_REMOVED, "IO" with
+ * MYNA_E_IO. */
+typedef struct myna_test_exchange {
+  const char *command;
+  const char *response;
+} myna_test_exchange;
+
+typedef struct myna_test_mock myna_test_mock;
+
+/* A transport that plays script in order; a command that differs from the
+ * expected one fails the test. caps.extended_apdu is `extended`. The mock is
+ * freed with the transport; *mock stays valid until then. */
+myna_transport myna_test_mock_transport(const myna_test_exchange *script,
+                                        size_t n, bool extended,
+                                        myna_test_mock **mock);
+/* Number of script entries consumed so far. */
+size_t myna_test_mock_consumed(const myna_test_mock *mock);
+
+/* Parse hex (spaces ignored) into out; aborts the test on bad input. */
+size_t myna_test_unhex(const char *hex, uint8_t *out, size_t cap);
+/* Hex of bytes, upper case with spaces, g_free'd by the caller. */
+char *myna_test_hex(const uint8_t *p, size_t n);
+
+/* Folder of the generated PKI ($MYNA_TEST_PKI). */
+const char *myna_test_pki_dir(void);
+
+/* Copy profile `name` (from $MYNA_TEST_PKI/profiles) to a fresh temporary
+ * folder, so that counter changes stay within this test, and load it.
+ * Fails the test when it cannot. The copy is removed by myna_test_vcard_free. */
+myna_vcard *myna_test_vcard_new(const char *name, unsigned quirks);
+void myna_test_vcard_free(myna_vcard *card);
+/* Folder of the temporary copy of the last loaded profile. */
+const char *myna_test_vcard_dir(const myna_vcard *card);
+
+/* Open a card session on a vcard served in-process (not owned). */
+myna_card *myna_test_open(myna_vcard *vcard);
+
+/* A secret from a C string literal. */
+myna_secret *myna_test_secret(const char *s);
+
+#endif
