@@ -17,6 +17,30 @@ typedef enum myna_ap {
 } myna_ap;
 
 #define MYNA_NO_EF 0xFFFFu
+#define MYNA_MAX_VERIFIED 4
+
+/* A certificate kept for the session (wiped when the session ends). */
+typedef struct myna_cached {
+  uint8_t *data;
+  size_t len;
+} myna_cached;
+
+struct myna_card {
+  myna_transport transport;
+  myna_transport_caps caps;
+  bool allow_extended;    /* the caller's choice */
+  bool extended_refused;  /* the card answered 6700 to an extended APDU */
+  myna_ap ap;             /* selected application, MYNA_AP_NONE if unknown */
+  uint16_t ef;            /* selected EF, MYNA_NO_EF if unknown */
+  uint16_t verified[MYNA_MAX_VERIFIED]; /* PIN EFs verified in this AP */
+  size_t n_verified;
+  unsigned long apdus;
+  myna_trace_fn trace;
+  void *trace_user;
+  myna_cached certs[4];   /* by myna_jpki_cert */
+  uint8_t *cmd;           /* MYNA_APDU_MAX_COMMAND, wiped after PIN commands */
+  uint8_t *rsp;           /* MYNA_APDU_MAX_RESPONSE */
+};
 
 /* Select the AP unless it is the current one. Selecting another AP clears the
  * card's security state, and the session forgets what was verified. A 6A82
