@@ -67,12 +67,13 @@ myna_rv myna_jpki_read_certificate(myna_card *card, myna_jpki_cert which,
     *der_len = c->len;
     return MYNA_OK;
   }
-  myna_rv rv = myna_jpki_select(card);
-  if(rv)
-    return rv;
+  /* The card would answer 6982: say so without asking it. */
   if(which == MYNA_JPKI_CERT_SIGN &&
      !Myna_is_verified(card, MYNA_AP_JPKI, EF_SIGN_PIN))
     return MYNA_E_SECURITY_STATUS;
+  myna_rv rv = myna_jpki_select(card);
+  if(rv)
+    return rv;
   rv = Myna_read_object_ef(card, ef[which], &c->data, &c->len);
   if(rv)
     return which == MYNA_JPKI_CERT_SIGN ? sign_side(MYNA_JPKI_KEY_SIGN, rv) : rv;
@@ -260,12 +261,9 @@ myna_rv myna_jpki_sign_digestinfo(myna_card *card, myna_jpki_key key,
     return MYNA_E_INVALID_ARGUMENT;
   if(sig_cap < MYNA_JPKI_SIGNATURE_SIZE)
     return MYNA_E_BUFFER_TOO_SMALL;
-  myna_rv rv = myna_jpki_select(card);
-  if(rv)
-    return rv;
   if(!Myna_is_verified(card, MYNA_AP_JPKI, pin_ef(key)))
     return MYNA_E_SECURITY_STATUS;
-  rv = Myna_select_ef(card, key_ef(key));
+  myna_rv rv = Myna_select_ef(card, key_ef(key));
   if(rv)
     return sign_side(key, rv);
   myna_apdu a = { .cla = 0x80, .ins = 0x2A, .p1 = 0x00, .p2 = 0x80,

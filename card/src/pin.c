@@ -18,11 +18,11 @@ int myna_my_number_check_digit(const char *digits11)
   if(!digits11 || strlen(digits11) != 11 ||
      !all_digits((const uint8_t *)digits11, 11))
     return -1;
-  /* P_n is the n-th digit from the right; Q_n = n + 1 (n <= 6), n - 6 (n >= 7). */
+  /* P_n is the n-th digit from the right; Q_n = n + 1 (n <= 6), n - 5 (n >= 7). */
   int sum = 0;
   for(int n = 1; n <= 11; n++) {
     int p = digits11[11 - n] - '0';
-    int q = n <= 6 ? n + 1 : n - 6;
+    int q = n <= 6 ? n + 1 : n - 5;
     sum += p * q;
   }
   int r = sum % 11;
