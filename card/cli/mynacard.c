@@ -1,0 +1,1215 @@
+/* mynacard - the My Number Card from the command line.
+ *
+ * PINs never come from argv: from a no-echo prompt on the terminal, or one
+ * per line on standard input with --pin-stdin. Tries left are shown before a
+ * PIN is asked for, and nothing is ever retried. */
+
+/* The card computes the RSA signature inside OpenSSL's CMS code through an
+ * RSA_METHOD, the one hook OpenSSL 3.0 offers for a key that never leaves its
+ * device short of a whole provider. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "mynacard/mynacard.h"
+#include "mynavcard/vcard.h"
+
+/* Exit codes (documented in mynacard.1). */
+enum {
+  EXIT_OK = 0,
+  EXIT_ERROR = 1,
+  EXIT_USAGE = 2,
+  EXIT_WRONG_PIN = 3,
+  EXIT_BLOCKED = 4,
+  EXIT_NO_CARD = 5,
+  EXIT_REMOVED = 6,
+  EXIT_NOT_SUPPORTED = 7,
+  EXIT_IO = 8,
+  EXIT_PIN_FORMAT = 9
+};
+
+typedef struct cli {
+  const char *reader;
+  const char *vcard;
+  const char *quirks;
+  bool json;
+  bool trace;
+  bool pin_stdin;
+  bool japanese;
+  myna_card *card;
+  myna_vcard *vc;
+} cli;
+
+static const char *msg(const cli *c, const char *en, const char *ja)
+{
+  return c->japanese ? ja : en;
+}
+
+static int exit_code(myna_rv rv)
+{
+  switch(rv) {
+  case MYNA_OK:
+    return EXIT_OK;
+  case MYNA_E_WRONG_PIN:
+    return EXIT_WRONG_PIN;
+  case MYNA_E_PIN_BLOCKED:
+    return EXIT_BLOCKED;
+  case MYNA_E_NO_CARD:
+  case MYNA_E_NOT_MYNUMBER_CARD:
+    return EXIT_NO_CARD;
+  case MYNA_E_CARD_REMOVED:
+    return EXIT_REMOVED;
+  case MYNA_E_NOT_SUPPORTED:
+  case MYNA_E_NO_SIGN_CERTIFICATE:
+  case MYNA_E_INS_NOT_SUPPORTED:
+  case MYNA_E_CLA_NOT_SUPPORTED:
+    return EXIT_NOT_SUPPORTED;
+  case MYNA_E_IO:
+  case MYNA_E_TIMEOUT:
+    return EXIT_IO;
+  case MYNA_E_PIN_FORMAT:
+    return EXIT_PIN_FORMAT;
+  default:
+    return EXIT_ERROR;
+  }
+}
+
+static int fail(const cli *c, myna_rv rv)
+{
+  fprintf(stderr, "mynacard: %s\n",
+          c->japanese ? myna_strerror_ja(rv) : myna_strerror(rv));
+  return exit_code(rv);
+}
+
+static int fail_tries(const cli *c, myna_rv rv, int tries)
+{
+  if(rv == MYNA_E_WRONG_PIN && tries >= 0) {
+    fprintf(stderr, "mynacard: %s ", c->japanese ? myna_strerror_ja(rv)
+                                                 : myna_strerror(rv));
+    fprintf(stderr, c->japanese ? "（残り%d回）\n" : "(%d tries left)\n", tries);
+    return exit_code(rv);
+  }
+  return fail(c, rv);
+}
+
+static int usage_error(const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("mynacard: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputs("\nTry 'mynacard --help'.\n", stderr);
+  va_end(ap);
+  return EXIT_USAGE;
+}
+
+static void print_help(void)
+{
+  puts(
+    "Usage: mynacard [OPTIONS] COMMAND [ARGS]\n"
+    "\n"
+    "Options:\n"
+    "  --reader NAME      use the reader whose name contains NAME\n"
+    "  --vcard PROFILE    use the software card described by PROFILE\n"
+    "  --quirks SPEC      software card quirks: short-only,t0,slow=MS\n"
+    "  --json             machine-readable output\n"
+    "  --trace            print every APDU on stderr (PINs masked)\n"
+    "  --pin-stdin        read PINs one per line from standard input\n"
+    "  --help, --version\n"
+    "\n"
+    "Commands:\n"
+    "  readers                         list readers and card presence\n"
+    "  info                            card and certificate summary\n"
+    "  pin-status                      tries left for every PIN (spends none)\n"
+    "  cert auth|auth-ca|sign|sign-ca [--pem|--der] [-o FILE]\n"
+    "  sign auth|sign --in FILE [--hash sha256|sha384|sha512|sha1] [--cms] [-o FILE]\n"
+    "  basic-info                      name, address, birth date, sex (text PIN)\n"
+    "  my-number                       the My Number (text PIN)\n"
+    "  face -o FILE.png|FILE.jp2 [--birth YYYY-MM-DD --expiry-year YYYY | --use-my-number]\n"
+    "  change-pin auth|sign|text\n"
+    "\n"
+    "Exit codes: 0 ok, 1 error, 2 usage, 3 wrong PIN, 4 PIN blocked, 5 no card,\n"
+    "6 card removed, 7 not supported, 8 I/O error, 9 PIN refused before sending.");
+}
+
+/* ---- output helpers ---- */
+
+static void json_string(FILE *f, const char *s, size_t n)
+{
+  fputc('"', f);
+  for(size_t i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    switch(ch) {
+    case '"':
+      fputs("\\\"", f);
+      break;
+    case '\\':
+      fputs("\\\\", f);
+      break;
+    case '\n':
+      fputs("\\n", f);
+      break;
+    default:
+      if(ch < 0x20)
+        fprintf(f, "\\u%04x", ch);
+      else
+        fputc(ch, f);
+    }
+  }
+  fputc('"', f);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+  json_string(f, s, strlen(s));
+}
+
+static void trace_cb(void *user, bool is_command, const uint8_t *b, size_t n)
+{
+  (void)user;
+  fputs(is_command ? "> " : "< ", stderr);
+  for(size_t i = 0; i < n; i++)
+    fprintf(stderr, i ? " %02X" : "%02X", b[i]);
+  fputc('\n', stderr);
+}
+
+/* Write data to path (mode for new files) or to stdout. Binary data is not
+ * written to a terminal. */
+static int write_out(const cli *c, const char *path, const void *data,
+                     size_t len, bool binary, mode_t mode)
+{
+  if(!path || !strcmp(path, "-")) {
+    if(binary && isatty(STDOUT_FILENO)) {
+      fprintf(stderr, "mynacard: %s\n",
+              msg(c, "binary output: give a file with -o FILE",
+                  "バイナリ出力です。-o FILE で保存先を指定してください"));
+      return EXIT_USAGE;
+    }
+    if(fwrite(data, 1, len, stdout) != len || fflush(stdout))
+      return EXIT_IO;
+    return EXIT_OK;
+  }
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if(fd < 0) {
+    fprintf(stderr, "mynacard: %s: %s\n", path, strerror(errno));
+    return EXIT_IO;
+  }
+  const uint8_t *p = data;
+  size_t left = len;
+  while(left) {
+    ssize_t w = write(fd, p, left);
+    if(w < 0 && errno == EINTR)
+      continue;
+    if(w <= 0) {
+      fprintf(stderr, "mynacard: %s: %s\n", path, strerror(errno));
+      close(fd);
+      return EXIT_IO;
+    }
+    p += w;
+    left -= (size_t)w;
+  }
+  if(fsync(fd) || close(fd)) {
+    fprintf(stderr, "mynacard: %s: %s\n", path, strerror(errno));
+    return EXIT_IO;
+  }
+  return EXIT_OK;
+}
+
+/* ---- card access ---- */
+
+static int open_card(cli *c)
+{
+  if(c->reader) {
+    fprintf(stderr, "mynacard: %s\n",
+            msg(c, "PC/SC readers are not supported by this build yet; use --vcard PROFILE",
+                "このビルドはまだPC/SCリーダーに対応していません。--vcard PROFILE を使用してください"));
+    return EXIT_NOT_SUPPORTED;
+  }
+  if(!c->vcard) {
+    fprintf(stderr, "mynacard: %s\n",
+            msg(c, "no card source: give --vcard PROFILE (PC/SC readers are not supported by this build yet)",
+                "カードの指定がありません。--vcard PROFILE を指定してください（PC/SCリーダーには未対応です）"));
+    return EXIT_NO_CARD;
+  }
+  char err[512] = "";
+  c->vc = myna_vcard_load(c->vcard, err, sizeof(err));
+  if(!c->vc) {
+    fprintf(stderr, "mynacard: %s: %s\n", c->vcard, err);
+    return EXIT_IO;
+  }
+  if(c->quirks) {
+    unsigned q = 0, slow = 0;
+    if(!myna_vcard_parse_quirks(c->quirks, &q, &slow))
+      return usage_error("unknown quirk in '%s'", c->quirks);
+    myna_vcard_set_quirks(c->vc, q, slow);
+  }
+  myna_rv rv = myna_card_open(myna_vcard_transport(c->vc, false), &c->card);
+  if(rv)
+    return fail(c, rv);
+  if(c->trace)
+    myna_card_set_trace(c->card, trace_cb, NULL);
+  return EXIT_OK;
+}
+
+static void close_card(cli *c)
+{
+  myna_card_free(c->card);
+  c->card = NULL;
+  myna_vcard_free(c->vc);
+  c->vc = NULL;
+}
+
+/* Ask for a secret: one line of stdin with --pin-stdin, else the terminal. */
+static int ask_secret(const cli *c, const char *prompt, myna_secret **out)
+{
+  myna_rv rv;
+  if(c->pin_stdin)
+    rv = myna_secret_read_line_fd(STDIN_FILENO, out);
+  else
+    rv = myna_secret_read_tty(prompt, out);
+  if(rv == MYNA_E_IO) {
+    fprintf(stderr, "mynacard: %s\n",
+            c->pin_stdin ? msg(c, "standard input ended before the PIN",
+                               "標準入力に暗証番号がありません")
+                         : msg(c, "no terminal to ask for the PIN: use --pin-stdin",
+                               "暗証番号を入力する端末がありません。--pin-stdin を使用してください"));
+    return EXIT_IO;
+  }
+  if(rv)
+    return fail(c, rv);
+  return EXIT_OK;
+}
+
+typedef struct pin_info {
+  const char *en;
+  const char *ja;
+  myna_pin_kind kind;
+} pin_info;
+
+static const pin_info PIN_AUTH = { "user authentication PIN", "利用者証明用暗証番号",
+                                   MYNA_PIN_JPKI_AUTH };
+static const pin_info PIN_SIGN = { "signature password", "署名用パスワード",
+                                   MYNA_PIN_JPKI_SIGN };
+static const pin_info PIN_TEXT = { "card input support PIN", "券面事項入力補助用暗証番号",
+                                   MYNA_PIN_TEXT };
+
+/* Show tries left (already read without spending one), refuse on a blocked
+ * PIN, warn before the last try, then ask. */
+static int ask_pin(const cli *c, const pin_info *p, int tries, myna_secret **out)
+{
+  if(tries == 0)
+    return fail(c, MYNA_E_PIN_BLOCKED);
+  if(c->japanese)
+    fprintf(stderr, "%s（%s、残り%d回）\n", p->ja, myna_pin_rule_ja(p->kind), tries);
+  else
+    fprintf(stderr, "%s (%s, %d tries left)\n", p->en, myna_pin_rule(p->kind), tries);
+  if(tries == 1)
+    fprintf(stderr, "%s\n",
+            msg(c, "Warning: this is the last try. A wrong entry locks it; only the municipal office can reset it.",
+                "注意: 残り1回です。間違えるとロックされ、市区町村の窓口でしか解除できません。"));
+  char prompt[160];
+  snprintf(prompt, sizeof(prompt), "%s: ", c->japanese ? p->ja : p->en);
+  int ec = ask_secret(c, prompt, out);
+  if(ec)
+    return ec;
+  /* Refuse locally what the card would reject: no try is spent on it. */
+  myna_secret *norm = NULL;
+  myna_rv rv = myna_pin_normalize(p->kind, *out, &norm);
+  myna_secret_free(norm);
+  if(rv) {
+    myna_secret_free(*out);
+    *out = NULL;
+    fprintf(stderr, "mynacard: %s (%s)\n",
+            c->japanese ? myna_strerror_ja(rv) : myna_strerror(rv),
+            c->japanese ? myna_pin_rule_ja(p->kind) : myna_pin_rule(p->kind));
+    return EXIT_PIN_FORMAT;
+  }
+  return EXIT_OK;
+}
+
+static int jpki_login(const cli *c, myna_jpki_key key)
+{
+  if(myna_jpki_is_verified(c->card, key))
+    return EXIT_OK;
+  int tries = -1;
+  myna_rv rv = myna_jpki_tries_left(c->card, key, &tries);
+  if(rv)
+    return fail(c, rv);
+  myna_secret *pin = NULL;
+  int ec = ask_pin(c, key == MYNA_JPKI_KEY_SIGN ? &PIN_SIGN : &PIN_AUTH, tries, &pin);
+  if(ec)
+    return ec;
+  int left = -1;
+  rv = myna_jpki_verify(c->card, key, pin, &left);
+  myna_secret_free(pin);
+  if(rv)
+    return fail_tries(c, rv, left);
+  return EXIT_OK;
+}
+
+static int text_login(const cli *c)
+{
+  int tries = -1;
+  myna_rv rv = myna_text_ap_tries_left(c->card, &tries);
+  if(rv)
+    return fail(c, rv);
+  myna_secret *pin = NULL;
+  int ec = ask_pin(c, &PIN_TEXT, tries, &pin);
+  if(ec)
+    return ec;
+  int left = -1;
+  rv = myna_text_ap_verify(c->card, pin, &left);
+  myna_secret_free(pin);
+  if(rv)
+    return fail_tries(c, rv, left);
+  return EXIT_OK;
+}
+
+/* ---- commands ---- */
+
+static int cmd_readers(cli *c)
+{
+  if(!c->vcard) {
+    if(c->json)
+      puts("{\"readers\":[]}");
+    else
+      printf("%s\n", msg(c, "No readers: PC/SC and NFC readers are not supported by this build yet; a software card is used with --vcard PROFILE.",
+                         "リーダーがありません。このビルドはPC/SC・NFCリーダーに未対応です。ソフトウェアカードは --vcard PROFILE で使用できます。"));
+    return EXIT_OK;
+  }
+  int ec = open_card(c);
+  if(ec)
+    return ec;
+  bool present = false;
+  myna_rv rv = myna_card_is_present(c->card, &present);
+  if(rv)
+    return fail(c, rv);
+  const char *name = myna_card_reader_name(c->card);
+  if(c->json) {
+    fputs("{\"readers\":[{\"name\":", stdout);
+    json_str(stdout, name);
+    printf(",\"card_present\":%s}]}\n", present ? "true" : "false");
+  }
+  else
+    printf("%s\t%s\n", name, present ? msg(c, "card present", "カードあり")
+                                     : msg(c, "no card", "カードなし"));
+  return EXIT_OK;
+}
+
+static void print_name(FILE *f, X509_NAME *n, bool json)
+{
+  BIO *b = BIO_new(BIO_s_mem());
+  X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+  char *p = NULL;
+  long len = BIO_get_mem_data(b, &p);
+  if(json)
+    json_string(f, p, (size_t)len);
+  else
+    fwrite(p, 1, (size_t)len, f);
+  BIO_free(b);
+}
+
+static void print_time(FILE *f, const ASN1_TIME *t, bool json)
+{
+  struct tm tm;
+  char buf[32] = "";
+  if(ASN1_TIME_to_tm(t, &tm))
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if(json)
+    json_str(f, buf);
+  else
+    fputs(buf, f);
+}
+
+static int cmd_info(cli *c)
+{
+  int ec = open_card(c);
+  if(ec)
+    return ec;
+  myna_rv rv = myna_jpki_select(c->card);
+  if(rv)
+    return fail(c, rv);
+  char label[33] = "";
+  myna_rv lrv = myna_jpki_token_label(c->card, label);
+  if(lrv && lrv != MYNA_E_NOT_SUPPORTED)
+    return fail(c, lrv);
+  bool has_auth = true, has_sign = true;
+  myna_rv arv = myna_jpki_cert_availability(c->card, &has_auth, &has_sign);
+  if(arv && arv != MYNA_E_NOT_SUPPORTED)
+    return fail(c, arv);
+  const uint8_t *der;
+  size_t len;
+  rv = myna_jpki_read_certificate(c->card, MYNA_JPKI_CERT_AUTH, &der, &len);
+  if(rv)
+    return fail(c, rv);
+  const uint8_t *p = der;
+  X509 *x = d2i_X509(NULL, &p, (long)len);
+  if(!x)
+    return fail(c, MYNA_E_DECODE);
+  char serial[128] = "";
+  BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+  char *hex = bn ? BN_bn2hex(bn) : NULL;
+  if(hex)
+    snprintf(serial, sizeof(serial), "%s", hex);
+  OPENSSL_free(hex);
+  BN_free(bn);
+
+  bool expired = X509_cmp_current_time(X509_get0_notAfter(x)) < 0;
+  FILE *f = stdout;
+  if(c->json) {
+    fputs("{\"reader\":", f);
+    json_str(f, myna_card_reader_name(c->card));
+    fputs(",\"token_label\":", f);
+    if(lrv)
+      fputs("null", f);
+    else
+      json_str(f, label);
+    fputs(",\"sign_certificate\":", f);
+    fputs(arv ? "null" : has_sign ? "true" : "false", f);
+    fputs(",\"extended_apdu\":", f);
+    fputs(myna_card_uses_extended(c->card) ? "true" : "false", f);
+    fputs(",\"auth_certificate\":{\"subject\":", f);
+    print_name(f, X509_get_subject_name(x), c->json);
+    fputs(",\"issuer\":", f);
+    print_name(f, X509_get_issuer_name(x), c->json);
+    fputs(",\"serial\":", f);
+    json_str(f, serial);
+    fputs(",\"not_before\":", f);
+    print_time(f, X509_get0_notBefore(x), c->json);
+    fputs(",\"not_after\":", f);
+    print_time(f, X509_get0_notAfter(x), c->json);
+    fprintf(f, ",\"expired\":%s}", expired ? "true" : "false");
+    fprintf(f, ",\"apdus\":%lu}\n", myna_card_apdu_count(c->card));
+  }
+  else {
+    fprintf(f, "%-22s %s\n", msg(c, "Reader", "リーダー"),
+            myna_card_reader_name(c->card));
+    fprintf(f, "%-22s %s\n", msg(c, "Token", "トークン"),
+            lrv ? msg(c, "(no token information on this card)", "（トークン情報なし）")
+                : label);
+    fprintf(f, "%-22s %s\n", msg(c, "Signature certificate", "署名用電子証明書"),
+            arv ? msg(c, "(not stated by the card)", "（カードに記載なし）")
+                : has_sign ? msg(c, "present", "あり")
+                           : msg(c, "none (holder under 15)", "なし（15歳未満）"));
+    fprintf(f, "%-22s %s\n", msg(c, "Extended APDUs", "拡張APDU"),
+            myna_card_uses_extended(c->card) ? msg(c, "yes", "使用")
+                                             : msg(c, "no", "不使用"));
+    fputs(msg(c, "Authentication certificate\n", "利用者証明用電子証明書\n"), f);
+    fputs("  subject  ", f);
+    print_name(f, X509_get_subject_name(x), c->json);
+    fputs("\n  issuer   ", f);
+    print_name(f, X509_get_issuer_name(x), c->json);
+    fprintf(f, "\n  serial   %s\n  valid    ", serial);
+    print_time(f, X509_get0_notBefore(x), c->json);
+    fputs(" .. ", f);
+    print_time(f, X509_get0_notAfter(x), c->json);
+    fputs(expired ? msg(c, "  EXPIRED: renew it at the municipal office\n",
+                        "  有効期限切れ: 市区町村の窓口で更新してください\n")
+                  : "\n", f);
+  }
+  X509_free(x);
+  return EXIT_OK;
+}
+
+static int cmd_pin_status(cli *c)
+{
+  int ec = open_card(c);
+  if(ec)
+    return ec;
+  struct {
+    const char *id;
+    const char *en;
+    const char *ja;
+    myna_rv rv;
+    int tries;
+  } rows[] = {
+    { "auth", "user authentication PIN", "利用者証明用暗証番号", 0, -1 },
+    { "sign", "signature password", "署名用パスワード", 0, -1 },
+    { "text", "card input support PIN", "券面事項入力補助用暗証番号", 0, -1 },
+  };
+  rows[0].rv = myna_jpki_tries_left(c->card, MYNA_JPKI_KEY_AUTH, &rows[0].tries);
+  rows[1].rv = myna_jpki_tries_left(c->card, MYNA_JPKI_KEY_SIGN, &rows[1].tries);
+  rows[2].rv = myna_text_ap_tries_left(c->card, &rows[2].tries);
+  for(size_t i = 0; i < 3; i++)
+    if(rows[i].rv && rows[i].rv != MYNA_E_NO_SIGN_CERTIFICATE &&
+       rows[i].rv != MYNA_E_NOT_SUPPORTED)
+      return fail(c, rows[i].rv);
+  if(c->json) {
+    fputs("{", stdout);
+    for(size_t i = 0; i < 3; i++) {
+      printf("%s\"%s\":", i ? "," : "", rows[i].id);
+      if(rows[i].rv)
+        printf("{\"available\":false,\"reason\":\"%s\"}", myna_rv_name(rows[i].rv));
+      else
+        printf("{\"available\":true,\"tries_left\":%d,\"blocked\":%s}",
+               rows[i].tries, rows[i].tries == 0 ? "true" : "false");
+    }
+    puts("}");
+    return EXIT_OK;
+  }
+  for(size_t i = 0; i < 3; i++) {
+    printf("%-34s ", c->japanese ? rows[i].ja : rows[i].en);
+    if(rows[i].rv)
+      printf("%s\n", c->japanese ? myna_strerror_ja(rows[i].rv)
+                                 : myna_strerror(rows[i].rv));
+    else if(rows[i].tries == 0)
+      printf("%s\n", msg(c, "BLOCKED (reset at the municipal office)",
+                         "ロック中（市区町村の窓口で初期化できます）"));
+    else
+      printf(c->japanese ? "残り%d回\n" : "%d tries left\n", rows[i].tries);
+  }
+  return EXIT_OK;
+}
+
+static bool parse_cert_name(const char *s, myna_jpki_cert *out)
+{
+  static const struct {
+    const char *name;
+    myna_jpki_cert which;
+  } names[] = {
+    { "auth", MYNA_JPKI_CERT_AUTH },
+    { "auth-ca", MYNA_JPKI_CERT_AUTH_CA },
+    { "sign", MYNA_JPKI_CERT_SIGN },
+    { "sign-ca", MYNA_JPKI_CERT_SIGN_CA },
+  };
+  for(size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+    if(!strcmp(s, names[i].name)) {
+      *out = names[i].which;
+      return true;
+    }
+  return false;
+}
+
+static int cmd_cert(cli *c, int argc, char **argv)
+{
+  bool der_out = false;
+  const char *out = NULL;
+  static const struct option opts[] = {
+    { "pem", no_argument, NULL, 'p' },
+    { "der", no_argument, NULL, 'd' },
+    { "output", required_argument, NULL, 'o' },
+    { NULL, 0, NULL, 0 },
+  };
+  int o;
+  while((o = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+    switch(o) {
+    case 'p':
+      der_out = false;
+      break;
+    case 'd':
+      der_out = true;
+      break;
+    case 'o':
+      out = optarg;
+      break;
+    default:
+      return EXIT_USAGE;
+    }
+  }
+  myna_jpki_cert which;
+  if(optind != argc - 1 || !parse_cert_name(argv[optind], &which))
+    return usage_error("cert needs one of auth, auth-ca, sign, sign-ca");
+  int ec = open_card(c);
+  if(ec)
+    return ec;
+  if(which == MYNA_JPKI_CERT_SIGN) {
+    ec = jpki_login(c, MYNA_JPKI_KEY_SIGN);
+    if(ec)
+      return ec;
+  }
+  const uint8_t *der;
+  size_t len;
+  myna_rv rv = myna_jpki_read_certificate(c->card, which, &der, &len);
+  if(rv)
+    return fail(c, rv);
+  /* The sign certificate carries name, address and birth date. */
+  mode_t mode = which == MYNA_JPKI_CERT_SIGN ? 0600 : 0644;
+  if(der_out)
+    return write_out(c, out, der, len, true, mode);
+  const uint8_t *p = der;
+  X509 *x = d2i_X509(NULL, &p, (long)len);
+  if(!x)
+    return fail(c, MYNA_E_DECODE);
+  BIO *b = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(b, x);
+  char *pem = NULL;
+  long pem_len = BIO_get_mem_data(b, &pem);
+  ec = write_out(c, out, pem, (size_t)pem_len, false, mode);
+  BIO_free(b);
+  X509_free(x);
+  return ec;
+}
+
+static bool parse_hash(const char *s, myna_hash_alg *alg, const EVP_MD **md)
+{
+  if(!strcmp(s, "sha256")) {
+    *alg = MYNA_HASH_SHA256;
+    *md = EVP_sha256();
+  }
+  else if(!strcmp(s, "sha384")) {
+    *alg = MYNA_HASH_SHA384;
+    *md = EVP_sha384();
+  }
+  else if(!strcmp(s, "sha512")) {
+    *alg = MYNA_HASH_SHA512;
+    *md = EVP_sha512();
+  }
+  else if(!strcmp(s, "sha1")) {
+    *alg = MYNA_HASH_SHA1;
+    *md = EVP_sha1();
+  }
+  else
+    return false;
+  return true;
+}
+
+static int read_file(const cli *c, const char *path, uint8_t **data, size_t *len)
+{
+  FILE *f = fopen(path, "rb");
+  if(!f) {
+    fprintf(stderr, "mynacard: %s: %s\n", path, strerror(errno));
+    return EXIT_IO;
+  }
+  size_t cap = 65536, n = 0;
+  uint8_t *buf = malloc(cap);
+  while(buf) {
+    size_t r = fread(buf + n, 1, cap - n, f);
+    n += r;
+    if(n < cap)
+      break;
+    uint8_t *nb = realloc(buf, cap * 2);
+    if(!nb) {
+      free(buf);
+      buf = NULL;
+      break;
+    }
+    buf = nb;
+    cap *= 2;
+  }
+  bool err = ferror(f);
+  fclose(f);
+  if(!buf)
+    return fail(c, MYNA_E_NO_MEMORY);
+  if(err) {
+    free(buf);
+    fprintf(stderr, "mynacard: %s: read error\n", path);
+    return EXIT_IO;
+  }
+  *data = buf;
+  *len = n;
+  return EXIT_OK;
+}
+
+/* The card behind an RSA_METHOD: OpenSSL hands priv_enc the DigestInfo it
+ * built, the card pads and signs it. */
+typedef struct card_key {
+  myna_card *card;
+  myna_jpki_key key;
+  myna_rv rv;
+} card_key;
+
+static int card_key_index = -1;
+
+static int card_priv_enc(int flen, const unsigned char *from, unsigned char *to,
+                         RSA *rsa, int padding)
+{
+  card_key *ck = RSA_get_ex_data(rsa, card_key_index);
+  if(!ck || padding != RSA_PKCS1_PADDING || flen <= 0)
+    return -1;
+  size_t sig_len = 0;
+  ck->rv = myna_jpki_sign_digestinfo(ck->card, ck->key, from, (size_t)flen, to,
+                                     MYNA_JPKI_SIGNATURE_SIZE, &sig_len);
+  return ck->rv ? -1 : (int)sig_len;
+}
+
+static int cms_sign(cli *c, myna_jpki_key key, X509 *cert, const EVP_MD *md,
+                    const uint8_t *data, size_t len, const char *out)
+{
+  int ec = EXIT_ERROR;
+  card_key ck = { c->card, key, MYNA_OK };
+  RSA_METHOD *meth = NULL;
+  RSA *rsa = NULL;
+  EVP_PKEY *pkey = NULL;
+  CMS_ContentInfo *cms = NULL;
+  BIO *in = NULL, *mem = NULL;
+
+  if(card_key_index < 0)
+    card_key_index = RSA_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+  EVP_PKEY *pub = X509_get0_pubkey(cert);
+  const RSA *pub_rsa = pub ? EVP_PKEY_get0_RSA(pub) : NULL;
+  meth = RSA_meth_dup(RSA_get_default_method());
+  rsa = RSA_new();
+  if(!pub_rsa || !meth || !rsa)
+    goto out;
+  RSA_meth_set1_name(meth, "mynacard");
+  RSA_meth_set_priv_enc(meth, card_priv_enc);
+  if(!RSA_set0_key(rsa, BN_dup(RSA_get0_n(pub_rsa)), BN_dup(RSA_get0_e(pub_rsa)),
+                   NULL) ||
+     !RSA_set_method(rsa, meth) || !RSA_set_ex_data(rsa, card_key_index, &ck))
+    goto out;
+  pkey = EVP_PKEY_new();
+  if(!pkey || !EVP_PKEY_assign_RSA(pkey, rsa))
+    goto out;
+  rsa = NULL; /* owned by pkey now */
+
+  unsigned flags = CMS_DETACHED | CMS_BINARY | CMS_PARTIAL;
+  cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
+  if(!cms || !CMS_add1_signer(cms, cert, pkey, md, flags))
+    goto out;
+  in = BIO_new_mem_buf(data, (int)len);
+  if(!in || !CMS_final(cms, in, NULL, flags)) {
+    if(ck.rv) {
+      ec = fail(c, ck.rv);
+      goto out;
+    }
+    goto out;
+  }
+  mem = BIO_new(BIO_s_mem());
+  if(!mem || !i2d_CMS_bio(mem, cms))
+    goto out;
+  char *p = NULL;
+  long plen = BIO_get_mem_data(mem, &p);
+  ec = write_out(c, out, p, (size_t)plen, true, 0644);
+
+out:
+  if(ec == EXIT_ERROR && !ck.rv) {
+    fprintf(stderr, "mynacard: %s\n",
+            msg(c, "could not build the CMS signature", "CMS署名を作成できませんでした"));
+    ERR_print_errors_fp(stderr);
+  }
+  BIO_free(in);
+  BIO_free(mem);
+  CMS_ContentInfo_free(cms);
+  EVP_PKEY_free(pkey);
+  RSA_free(rsa);
+  RSA_meth_free(meth);
+  return ec;
+}
+
+static int cmd_sign(cli *c, int argc, char **argv)
+{
+  const char *in = NULL, *out = NULL, *hash = "sha256";
+  bool cms = false;
+  static const struct option opts[] = {
+    { "in", required_argument, NULL, 'i' },
+    { "hash", required_argument, NULL, 'h' },
+    { "cms", no_argument, NULL, 'c' },
+    { "output", required_argument, NULL, 'o' },
+    { NULL, 0, NULL, 0 },
+  };
+  int o;
+  while((o = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+    switch(o) {
+    case 'i':
+      in = optarg;
+      break;
+    case 'h':
+      hash = optarg;
+      break;
+    case 'c':
+      cms = true;
+      break;
+    case 'o':
+      out = optarg;
+      break;
+    default:
+      return EXIT_USAGE;
+    }
+  }
+  if(optind != argc - 1 ||
+     (strcmp(argv[optind], "auth") && strcmp(argv[optind], "sign")))
+    return usage_error("sign needs auth or sign");
+  if(!in)
+    return usage_error("sign needs --in FILE");
+  myna_hash_alg alg;
+  const EVP_MD *md;
+  if(!parse_hash(hash, &alg, &md))
+    return usage_error("unknown hash '%s' (sha256, sha384, sha512, sha1)", hash);
+  myna_jpki_key key = strcmp(argv[optind], "sign") ? MYNA_JPKI_KEY_AUTH
+                                                    : MYNA_JPKI_KEY_SIGN;
+  uint8_t *data = NULL;
+  size_t len = 0;
+  int ec = read_file(c, in, &data, &len);
+  if(ec)
+    return ec;
+  ec = open_card(c);
+  if(ec)
+    goto out;
+  ec = jpki_login(c, key);
+  if(ec)
+    goto out;
+  if(cms) {
+    const uint8_t *der;
+    size_t dlen;
+    myna_rv rv = myna_jpki_read_certificate(
+      c->card, key == MYNA_JPKI_KEY_SIGN ? MYNA_JPKI_CERT_SIGN : MYNA_JPKI_CERT_AUTH,
+      &der, &dlen);
+    if(rv) {
+      ec = fail(c, rv);
+      goto out;
+    }
+    const uint8_t *p = der;
+    X509 *x = d2i_X509(NULL, &p, (long)dlen);
+    if(!x) {
+      ec = fail(c, MYNA_E_DECODE);
+      goto out;
+    }
+    ec = cms_sign(c, key, x, md, data, len, out);
+    X509_free(x);
+    goto out;
+  }
+  uint8_t digest[EVP_MAX_MD_SIZE];
+  unsigned dlen = 0;
+  if(!EVP_Digest(data, len, digest, &dlen, md, NULL)) {
+    ec = EXIT_ERROR;
+    goto out;
+  }
+  uint8_t sig[MYNA_JPKI_SIGNATURE_SIZE];
+  size_t sig_len = 0;
+  myna_rv rv = myna_jpki_sign_hash(c->card, key, alg, digest, dlen, sig,
+                                   sizeof(sig), &sig_len);
+  if(rv) {
+    ec = fail(c, rv);
+    goto out;
+  }
+  ec = write_out(c, out, sig, sig_len, true, 0644);
+out:
+  free(data);
+  return ec;
+}
+
+static int cmd_basic_info(cli *c)
+{
+  int ec = open_card(c);
+  if(ec)
+    return ec;
+  ec = text_login(c);
+  if(ec)
+    return ec;
+  myna_basic_info *info = NULL;
+  myna_rv rv = myna_text_ap_read_basic_info(c->card, &info);
+  if(rv)
+    return fail(c, rv);
+  static const char *sex_en[] = { ['0'] = "unknown", ['1'] = "male",
+                                  ['2'] = "female", ['9'] = "not applicable" };
+  static const char *sex_ja[] = { ['0'] = "不明", ['1'] = "男性",
+                                  ['2'] = "女性", ['9'] = "適用不能" };
+  unsigned s = (unsigned char)info->sex;
+  if(c->json) {
+    fputs("{\"name\":", stdout);
+    json_str(stdout, info->name);
+    fputs(",\"address\":", stdout);
+    json_str(stdout, info->address);
+    printf(",\"birth_date\":\"%.4s-%.2s-%.2s\",\"sex\":\"%c\"}\n", info->birth,
+           info->birth + 4, info->birth + 6, info->sex);
+  }
+  else {
+    printf("%s\t%s\n", msg(c, "Name", "氏名"), info->name);
+    printf("%s\t%s\n", msg(c, "Address", "住所"), info->address);
+    printf("%s\t%.4s-%.2s-%.2s\n", msg(c, "Birth date", "生年月日"), info->birth,
+           info->birth + 4, info->birth + 6);
+    printf("%s\t%s\n", msg(c, "Sex", "性別"), c->japanese ? sex_ja[s] : sex_en[s]);
+  }
+  myna_basic_info_free(info);
+  return EXIT_OK;
+}
+
+static int cmd_my_number(cli *c)
+{
+  int ec = open_card(c);
+  if(ec)
+    return ec;
+  ec = text_login(c);
+  if(ec)
+    return ec;
+  myna_secret *num = NULL;
+  myna_rv rv = myna_text_ap_read_my_number(c->card, &num);
+  if(rv)
+    return fail(c, rv);
+  /* Written straight from the secret, with no copy in between. */
+  if(c->json)
+    fputs("{\"my_number\":\"", stdout);
+  fwrite(myna_secret_bytes(num), 1, myna_secret_len(num), stdout);
+  fputs(c->json ? "\"}\n" : "\n", stdout);
+  fflush(stdout);
+  myna_secret_free(num);
+  return EXIT_OK;
+}
+
+static int cmd_face(cli *c, int argc, char **argv)
+{
+  const char *out = NULL, *birth = NULL, *expiry = NULL;
+  bool use_a = false;
+  static const struct option opts[] = {
+    { "output", required_argument, NULL, 'o' },
+    { "birth", required_argument, NULL, 'b' },
+    { "expiry-year", required_argument, NULL, 'e' },
+    { "use-my-number", no_argument, NULL, 'a' },
+    { NULL, 0, NULL, 0 },
+  };
+  int o;
+  while((o = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+    switch(o) {
+    case 'o':
+      out = optarg;
+      break;
+    case 'b':
+      birth = optarg;
+      break;
+    case 'e':
+      expiry = optarg;
+      break;
+    case 'a':
+      use_a = true;
+      break;
+    default:
+      return EXIT_USAGE;
+    }
+  }
+  if(optind != argc || !out)
+    return usage_error("face needs -o FILE.png or -o FILE.jp2");
+  size_t olen = strlen(out);
+  bool png = olen > 4 && !strcmp(out + olen - 4, ".png");
+  if(!png && !(olen > 4 && !strcmp(out + olen - 4, ".jp2")))
+    return usage_error("face writes .png or .jp2 files");
+  if(!!birth != !!expiry)
+    return usage_error("--birth and --expiry-year go together");
+  int by = 0, bm = 0, bd = 0, ey = 0;
+  if(birth && (sscanf(birth, "%4d-%2d-%2d", &by, &bm, &bd) != 3 ||
+               sscanf(expiry, "%4d", &ey) != 1))
+    return usage_error("--birth takes YYYY-MM-DD and --expiry-year YYYY");
+
+  int ec = open_card(c);
+  if(ec)
+    return ec;
+  myna_face_key key = use_a ? MYNA_FACE_KEY_A : MYNA_FACE_KEY_B;
+  int tries = -1;
+  myna_rv rv = myna_face_ap_tries_left(c->card, key, &tries);
+  if(rv)
+    return fail(c, rv);
+  if(tries == 0)
+    return fail(c, MYNA_E_PIN_BLOCKED);
+  fprintf(stderr, c->japanese ? "照合番号%s（残り%d回）\n" : "Verification number %s (%d tries left)\n",
+          use_a ? "A" : "B", tries);
+  myna_secret *value = NULL;
+  if(use_a)
+    ec = ask_secret(c, msg(c, "My Number (12 digits): ", "個人番号（12桁）: "), &value);
+  else if(birth) {
+    myna_secret *code = NULL;
+    ec = ask_secret(c, msg(c, "Security code (4 digits): ", "セキュリティコード（4桁）: "),
+                    &code);
+    if(!ec) {
+      rv = myna_face_ap_make_verification_b(by, bm, bd, ey, code, &value);
+      if(rv)
+        ec = fail(c, rv);
+    }
+    myna_secret_free(code);
+  }
+  else
+    ec = ask_secret(c, msg(c, "Verification number B (14 digits): ", "照合番号B（14桁）: "),
+                    &value);
+  if(ec)
+    return ec;
+  int left = -1;
+  rv = myna_face_ap_unlock(c->card, key, value, &left);
+  myna_secret_free(value);
+  if(rv)
+    return fail_tries(c, rv, left);
+  myna_face_data *face = NULL;
+  rv = myna_face_ap_read(c->card, &face);
+  if(rv)
+    return fail(c, rv);
+  if(png) {
+    uint8_t *p = NULL;
+    size_t plen = 0;
+    rv = myna_jp2_to_png(face->photo, face->photo_len, &p, &plen);
+    if(rv)
+      ec = fail(c, rv);
+    else
+      ec = write_out(c, out, p, plen, true, 0600);
+    free(p);
+  }
+  else
+    ec = write_out(c, out, face->photo, face->photo_len, true, 0600);
+  myna_face_data_free(face);
+  return ec;
+}
+
+static int cmd_change_pin(cli *c, int argc, char **argv)
+{
+  if(argc != 2)
+    return usage_error("change-pin needs auth, sign or text");
+  const pin_info *p;
+  if(!strcmp(argv[1], "auth"))
+    p = &PIN_AUTH;
+  else if(!strcmp(argv[1], "sign"))
+    p = &PIN_SIGN;
+  else if(!strcmp(argv[1], "text"))
+    p = &PIN_TEXT;
+  else
+    return usage_error("change-pin needs auth, sign or text");
+  int ec = open_card(c);
+  if(ec)
+    return ec;
+  int tries = -1;
+  myna_rv rv = p == &PIN_TEXT ? myna_text_ap_tries_left(c->card, &tries)
+                              : myna_jpki_tries_left(c->card, p == &PIN_SIGN
+                                                                ? MYNA_JPKI_KEY_SIGN
+                                                                : MYNA_JPKI_KEY_AUTH,
+                                                     &tries);
+  if(rv)
+    return fail(c, rv);
+  myna_secret *cur = NULL, *n1 = NULL, *n2 = NULL, *norm = NULL;
+  ec = ask_pin(c, p, tries, &cur);
+  if(ec)
+    goto out;
+  /* Everything about the new PIN is checked before the current one is sent. */
+  ec = ask_secret(c, msg(c, "New value: ", "新しい値: "), &n1);
+  if(ec)
+    goto out;
+  ec = ask_secret(c, msg(c, "New value again: ", "新しい値（確認）: "), &n2);
+  if(ec)
+    goto out;
+  rv = myna_pin_normalize(p->kind, n1, &norm);
+  if(rv) {
+    fprintf(stderr, "mynacard: %s (%s)\n",
+            c->japanese ? myna_strerror_ja(rv) : myna_strerror(rv),
+            c->japanese ? myna_pin_rule_ja(p->kind) : myna_pin_rule(p->kind));
+    ec = EXIT_PIN_FORMAT;
+    goto out;
+  }
+  if(!myna_secret_equal(n1, n2)) {
+    fprintf(stderr, "mynacard: %s\n",
+            msg(c, "the two new values differ; nothing was changed",
+                "新しい値が一致しません。変更していません"));
+    ec = EXIT_PIN_FORMAT;
+    goto out;
+  }
+  int left = -1;
+  if(p == &PIN_TEXT) {
+    rv = myna_text_ap_verify(c->card, cur, &left);
+    if(!rv)
+      rv = myna_text_ap_change_pin(c->card, n1);
+  }
+  else {
+    myna_jpki_key key = p == &PIN_SIGN ? MYNA_JPKI_KEY_SIGN : MYNA_JPKI_KEY_AUTH;
+    rv = myna_jpki_verify(c->card, key, cur, &left);
+    if(!rv)
+      rv = myna_jpki_change_pin(c->card, key, n1);
+  }
+  if(rv) {
+    ec = fail_tries(c, rv, left);
+    goto out;
+  }
+  fprintf(stderr, "%s\n", msg(c, "Changed.", "変更しました。"));
+  ec = EXIT_OK;
+out:
+  myna_secret_free(cur);
+  myna_secret_free(n1);
+  myna_secret_free(n2);
+  myna_secret_free(norm);
+  return ec;
+}
+
+int main(int argc, char **argv)
+{
+  cli c = { 0 };
+  const char *lang = getenv("LC_ALL");
+  if(!lang || !*lang)
+    lang = getenv("LC_MESSAGES");
+  if(!lang || !*lang)
+    lang = getenv("LANG");
+  c.japanese = lang && !strncmp(lang, "ja", 2);
+
+  static const struct option opts[] = {
+    { "reader", required_argument, NULL, 'r' },
+    { "vcard", required_argument, NULL, 'v' },
+    { "quirks", required_argument, NULL, 'q' },
+    { "json", no_argument, NULL, 'j' },
+    { "trace", no_argument, NULL, 't' },
+    { "pin-stdin", no_argument, NULL, 'p' },
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'V' },
+    { NULL, 0, NULL, 0 },
+  };
+  int o;
+  while((o = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+    switch(o) {
+    case 'r':
+      c.reader = optarg;
+      break;
+    case 'v':
+      c.vcard = optarg;
+      break;
+    case 'q':
+      c.quirks = optarg;
+      break;
+    case 'j':
+      c.json = true;
+      break;
+    case 't':
+      c.trace = true;
+      break;
+    case 'p':
+      c.pin_stdin = true;
+      break;
+    case 'h':
+      print_help();
+      return EXIT_OK;
+    case 'V':
+      puts("mynacard " MYNA_VERSION);
+      return EXIT_OK;
+    default:
+      return usage_error("unknown option");
+    }
+  }
+  if(optind >= argc)
+    return usage_error("no command given");
+  if(c.reader && c.vcard)
+    return usage_error("--reader and --vcard exclude each other");
+  const char *cmd = argv[optind];
+  int sub_argc = argc - optind;
+  char **sub_argv = argv + optind;
+  optind = 0; /* re-initialise getopt: sub-commands parse their own options */
+
+  int ec;
+  if(!strcmp(cmd, "readers"))
+    ec = cmd_readers(&c);
+  else if(!strcmp(cmd, "info"))
+    ec = cmd_info(&c);
+  else if(!strcmp(cmd, "pin-status"))
+    ec = cmd_pin_status(&c);
+  else if(!strcmp(cmd, "cert"))
+    ec = cmd_cert(&c, sub_argc, sub_argv);
+  else if(!strcmp(cmd, "sign"))
+    ec = cmd_sign(&c, sub_argc, sub_argv);
+  else if(!strcmp(cmd, "basic-info"))
+    ec = cmd_basic_info(&c);
+  else if(!strcmp(cmd, "my-number"))
+    ec = cmd_my_number(&c);
+  else if(!strcmp(cmd, "face"))
+    ec = cmd_face(&c, sub_argc, sub_argv);
+  else if(!strcmp(cmd, "change-pin"))
+    ec = cmd_change_pin(&c, sub_argc, sub_argv);
+  else
+    ec = usage_error("unknown command '%s'", cmd);
+  close_card(&c);
+  return ec;
+}
