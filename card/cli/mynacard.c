@@ -382,6 +382,15 @@ static int text_login(const cli *c)
   return EXIT_OK;
 }
 
+/* Open the card and verify the card input support PIN. */
+static int open_text_ap(cli *c)
+{
+  int ec = open_card(c);
+  if(ec)
+    return ec;
+  return text_login(c);
+}
+
 /* ---- commands ---- */
 
 static int cmd_readers(cli *c)
@@ -897,10 +906,7 @@ out:
 
 static int cmd_basic_info(cli *c)
 {
-  int ec = open_card(c);
-  if(ec)
-    return ec;
-  ec = text_login(c);
+  int ec = open_text_ap(c);
   if(ec)
     return ec;
   myna_basic_info *info = NULL;
@@ -933,10 +939,7 @@ static int cmd_basic_info(cli *c)
 
 static int cmd_my_number(cli *c)
 {
-  int ec = open_card(c);
-  if(ec)
-    return ec;
-  ec = text_login(c);
+  int ec = open_text_ap(c);
   if(ec)
     return ec;
   myna_secret *num = NULL;

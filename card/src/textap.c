@@ -182,19 +182,24 @@ myna_rv myna_text_ap_parse_basic_info(const uint8_t *buf, size_t len,
   return MYNA_OK;
 }
 
+/* Read an EF that the PIN protects. Without a verified PIN the card would
+ * answer 6982: say so without sending anything. */
+static myna_rv read_protected(myna_card *card, uint16_t fid, uint8_t **buf,
+                              size_t *len)
+{
+  if(!Myna_is_verified(card, MYNA_AP_TEXT, EF_PIN))
+    return MYNA_E_SECURITY_STATUS;
+  return Myna_read_object_ef(card, fid, buf, len);
+}
+
 myna_rv myna_text_ap_read_my_number(myna_card *card, myna_secret **out)
 {
   if(!card || !out)
     return MYNA_E_INVALID_ARGUMENT;
   *out = NULL;
-  myna_rv rv = myna_text_ap_select(card);
-  if(rv)
-    return rv;
-  if(!Myna_is_verified(card, MYNA_AP_TEXT, EF_PIN))
-    return MYNA_E_SECURITY_STATUS;
   uint8_t *buf = NULL;
   size_t len = 0;
-  rv = Myna_read_object_ef(card, EF_MY_NUMBER, &buf, &len);
+  myna_rv rv = read_protected(card, EF_MY_NUMBER, &buf, &len);
   if(rv)
     return rv;
   rv = myna_text_ap_parse_my_number(buf, len, out);
@@ -207,14 +212,9 @@ myna_rv myna_text_ap_read_basic_info(myna_card *card, myna_basic_info **out)
   if(!card || !out)
     return MYNA_E_INVALID_ARGUMENT;
   *out = NULL;
-  myna_rv rv = myna_text_ap_select(card);
-  if(rv)
-    return rv;
-  if(!Myna_is_verified(card, MYNA_AP_TEXT, EF_PIN))
-    return MYNA_E_SECURITY_STATUS;
   uint8_t *buf = NULL;
   size_t len = 0;
-  rv = Myna_read_object_ef(card, EF_BASIC_INFO, &buf, &len);
+  myna_rv rv = read_protected(card, EF_BASIC_INFO, &buf, &len);
   if(rv)
     return rv;
   rv = myna_text_ap_parse_basic_info(buf, len, out);
