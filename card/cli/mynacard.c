@@ -142,7 +142,8 @@ static void print_help(void)
     "  sign auth|sign --in FILE [--hash sha256|sha384|sha512|sha1] [--cms] [-o FILE]\n"
     "  basic-info                      name, address, birth date, sex (text PIN)\n"
     "  my-number                       the My Number (text PIN)\n"
-    "  face -o FILE.png|FILE.jp2 [--birth YYYY-MM-DD --expiry-year YYYY | --use-my-number]\n"
+    "  face -o FILE.png|FILE.jp2 [--images DIR]\n"
+    "       [--birth YYYY-MM-DD --expiry-year YYYY | --use-my-number]\n"
     "  change-pin auth|sign|text\n"
     "\n"
     "Exit codes: 0 ok, 1 error, 2 usage, 3 wrong PIN, 4 PIN blocked, 5 no card,\n"
@@ -956,15 +957,43 @@ static int cmd_my_number(cli *c)
   return EXIT_OK;
 }
 
+/* The card-face images (name, address, security code) as the PNG files the
+ * card holds, into an existing folder; files are private (0600). */
+static int write_face_images(const cli *c, const char *dir,
+                             const myna_face_data *face)
+{
+  const struct {
+    const char *file;
+    const uint8_t *data;
+    size_t len;
+  } img[] = {
+    { "name.png", face->name_image, face->name_image_len },
+    { "address.png", face->address_image, face->address_image_len },
+    { "security-code.png", face->code_image, face->code_image_len },
+  };
+  for(size_t i = 0; i < sizeof(img) / sizeof(img[0]); i++) {
+    if(!img[i].len)
+      continue;
+    char path[4096];
+    if(snprintf(path, sizeof(path), "%s/%s", dir, img[i].file) >= (int)sizeof(path))
+      return usage_error("folder name too long: %s", dir);
+    int ec = write_out(c, path, img[i].data, img[i].len, true, 0600);
+    if(ec)
+      return ec;
+  }
+  return EXIT_OK;
+}
+
 static int cmd_face(cli *c, int argc, char **argv)
 {
-  const char *out = NULL, *birth = NULL, *expiry = NULL;
+  const char *out = NULL, *birth = NULL, *expiry = NULL, *images = NULL;
   bool use_a = false;
   static const struct option opts[] = {
     { "output", required_argument, NULL, 'o' },
     { "birth", required_argument, NULL, 'b' },
     { "expiry-year", required_argument, NULL, 'e' },
     { "use-my-number", no_argument, NULL, 'a' },
+    { "images", required_argument, NULL, 'i' },
     { NULL, 0, NULL, 0 },
   };
   int o;
@@ -981,6 +1010,9 @@ static int cmd_face(cli *c, int argc, char **argv)
       break;
     case 'a':
       use_a = true;
+      break;
+    case 'i':
+      images = optarg;
       break;
     default:
       return EXIT_USAGE;
@@ -1051,6 +1083,8 @@ static int cmd_face(cli *c, int argc, char **argv)
   }
   else
     ec = write_out(c, out, face->photo, face->photo_len, true, 0600);
+  if(!ec && images)
+    ec = write_face_images(c, images, face);
   myna_face_data_free(face);
   return ec;
 }

@@ -189,8 +189,12 @@ face-photo)
   mc --vcard "$p" --pin-stdin face -o face.jp2 --birth 1980-02-17 --expiry-year 2035 <<<2285; rc=$?
   expect_rc 0 "face with birth date, expiry year and security code"
   check "photo equals the profile's JPEG 2000" cmp face.jp2 "$p/$(ini "$p" face photo)"
-  mc --vcard "$p" --pin-stdin face -o face.png <<<55021720352285; rc=$?
+  mkdir img
+  mc --vcard "$p" --pin-stdin face -o face.png --images img <<<55021720352285; rc=$?
   expect_rc 0 "face with 照合番号B typed in"
+  check "name image equals the profile's" cmp img/name.png "$p/$(ini "$p" face name_image)"
+  check "address image equals the profile's" cmp img/address.png "$p/$(ini "$p" face address_image)"
+  check "security code image equals the profile's" cmp img/security-code.png "$p/$(ini "$p" face code_image)"
   check "PNG written" sh -c "head -c 8 face.png | od -An -tx1 | grep -q '89 50 4e 47 0d 0a 1a 0a'"
   check "photo file is private (0600)" test "$(stat -c %a face.png)" = 600
   mc --vcard "$p" --pin-stdin face -o face.png --use-my-number <<<"$(ini "$p" text my_number)"; rc=$?

@@ -79,7 +79,8 @@ myna_rv myna_face_ap_parse(const uint8_t *buf, size_t len, myna_face_data **out)
 void myna_face_data_free(myna_face_data *data);
 
 /* Decode a JPEG 2000 image (JP2 box format or raw J2K codestream) with
- * OpenJPEG and encode it as PNG (greyscale or RGB, 8 bit). *png is malloc'd.
+ * OpenJPEG and encode it as an 8-bit PNG (grey, grey + alpha, RGB or RGBA by
+ * the number of components). *png is malloc'd.
  * MYNA_E_DECODE when the image cannot be decoded. */
 myna_rv myna_jp2_to_png(const uint8_t *jp2, size_t len, uint8_t **png,
                         size_t *png_len);
