@@ -75,7 +75,7 @@ void myna_card_free(myna_card *card)
   if(!card)
     return;
   /* End with a reset so that no verified state survives this session. */
-  if(card->n_verified && card->transport.ops->reset)
+  if(card->must_reset && card->transport.ops->reset)
     (void)card->transport.ops->reset(card->transport.ctx);
   drop_cache(card);
   if(card->transport.ops->destroy)
@@ -118,6 +118,7 @@ myna_rv myna_card_reset(myna_card *card)
 {
   forget_selection(card);
   drop_cache(card);
+  card->must_reset = false;
   if(!card->transport.ops->reset)
     return MYNA_OK;
   return card->transport.ops->reset(card->transport.ctx);
@@ -150,6 +151,22 @@ static void trace_command(myna_card *card, const myna_apdu *a,
   Myna_wipe(masked, sizeof(masked));
 }
 
+/* Responses with personal data are traced as '*' bytes and the SW. */
+static void trace_response(myna_card *card, size_t rlen)
+{
+  if(!card->personal || rlen <= 2) {
+    card->trace(card->trace_user, false, card->rsp, rlen);
+    return;
+  }
+  uint8_t *masked = malloc(rlen);
+  if(!masked)
+    return;
+  memset(masked, '*', rlen - 2);
+  memcpy(masked + rlen - 2, card->rsp + rlen - 2, 2);
+  card->trace(card->trace_user, false, masked, rlen);
+  free(masked);
+}
+
 /* One exchange on the transport: encode, send, split. The response data is
  * left in card->rsp. */
 static myna_rv exchange(myna_card *card, const myna_apdu *a, size_t *data_len,
@@ -180,7 +197,7 @@ static myna_rv exchange(myna_card *card, const myna_apdu *a, size_t *data_len,
   if(rlen > MYNA_APDU_MAX_RESPONSE)
     return MYNA_E_MALFORMED_RESPONSE;
   if(card->trace)
-    card->trace(card->trace_user, false, card->rsp, rlen);
+    trace_response(card, rlen);
   return myna_apdu_split_response(card->rsp, rlen, data_len, sw);
 }
 
@@ -431,6 +448,15 @@ out:
   return rv;
 }
 
+myna_rv Myna_read_personal_ef(myna_card *card, uint16_t fid, uint8_t **buf,
+                              size_t *len)
+{
+  card->personal = true;
+  myna_rv rv = Myna_read_object_ef(card, fid, buf, len);
+  card->personal = false;
+  return rv;
+}
+
 bool Myna_is_verified(const myna_card *card, myna_ap ap, uint16_t pin_ef)
 {
   if(card->ap != ap)
@@ -496,8 +522,10 @@ myna_rv Myna_verify(myna_card *card, uint16_t pin_ef, myna_pin_kind kind,
                   .lc = myna_secret_len(norm), .sensitive = true };
   uint16_t sw = 0;
   rv = Myna_command(card, &a, NULL, 0, NULL, &sw);
-  if(rv == MYNA_OK)
+  if(rv == MYNA_OK) {
     mark_verified(card, pin_ef);
+    card->must_reset = true;
+  }
   else
     unmark_verified(card, pin_ef);
   if(tries_left) {

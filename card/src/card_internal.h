@@ -35,6 +35,10 @@ struct myna_card {
   uint16_t verified[MYNA_MAX_VERIFIED]; /* PIN EFs verified in this AP */
   size_t n_verified;
   unsigned long apdus;
+  bool must_reset;        /* a PIN was verified since the last reset: the
+                             card may hold security state whatever the
+                             session believes, so ending needs a reset */
+  bool personal;          /* responses carry personal data: traced masked */
   myna_trace_fn trace;
   void *trace_user;
   myna_cached certs[4];   /* by myna_jpki_cert */
@@ -65,6 +69,12 @@ myna_rv Myna_read_binary(myna_card *card, size_t offset, size_t want,
  * (and wipes it when it holds personal data). */
 myna_rv Myna_read_object_ef(myna_card *card, uint16_t fid, uint8_t **buf,
                             size_t *len);
+
+/* Myna_read_object_ef for an EF with personal data (My Number, 基本4情報,
+ * the sign certificate, the card face): the responses reach a trace only
+ * masked. */
+myna_rv Myna_read_personal_ef(myna_card *card, uint16_t fid, uint8_t **buf,
+                              size_t *len);
 
 /* Select fid and read exactly n bytes from offset 0 (fixed-size EFs). */
 myna_rv Myna_read_fixed_ef(myna_card *card, uint16_t fid, size_t n,

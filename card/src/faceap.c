@@ -149,7 +149,7 @@ myna_rv myna_face_ap_read(myna_card *card, myna_face_data **out)
     return MYNA_E_SECURITY_STATUS;
   uint8_t *raw = NULL;
   size_t raw_len = 0;
-  myna_rv rv = Myna_read_object_ef(card, EF_FACE, &raw, &raw_len);
+  myna_rv rv = Myna_read_personal_ef(card, EF_FACE, &raw, &raw_len);
   if(rv)
     return rv;
   rv = myna_face_ap_parse(raw, raw_len, out);

@@ -61,22 +61,24 @@ myna_rv myna_jpki_read_certificate(myna_card *card, myna_jpki_cert which,
   };
   if(!card || !der || !der_len || (unsigned)which > MYNA_JPKI_CERT_SIGN_CA)
     return MYNA_E_INVALID_ARGUMENT;
+  bool sign = which == MYNA_JPKI_CERT_SIGN;
+  /* The card would answer 6982: say so without asking it. The kept copy of
+   * the sign certificate follows the same rule as the card. */
+  if(sign && !Myna_is_verified(card, MYNA_AP_JPKI, EF_SIGN_PIN))
+    return MYNA_E_SECURITY_STATUS;
   myna_cached *c = &card->certs[which];
   if(c->data) {
     *der = c->data;
     *der_len = c->len;
     return MYNA_OK;
   }
-  /* The card would answer 6982: say so without asking it. */
-  if(which == MYNA_JPKI_CERT_SIGN &&
-     !Myna_is_verified(card, MYNA_AP_JPKI, EF_SIGN_PIN))
-    return MYNA_E_SECURITY_STATUS;
   myna_rv rv = myna_jpki_select(card);
   if(rv)
     return rv;
-  rv = Myna_read_object_ef(card, ef[which], &c->data, &c->len);
+  rv = sign ? Myna_read_personal_ef(card, ef[which], &c->data, &c->len)
+            : Myna_read_object_ef(card, ef[which], &c->data, &c->len);
   if(rv)
-    return which == MYNA_JPKI_CERT_SIGN ? sign_side(MYNA_JPKI_KEY_SIGN, rv) : rv;
+    return sign ? sign_side(MYNA_JPKI_KEY_SIGN, rv) : rv;
   if(c->len < 4 || c->data[0] != 0x30) {
     Myna_free_wiped(c->data, c->len);
     c->data = NULL;

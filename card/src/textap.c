@@ -189,7 +189,7 @@ static myna_rv read_protected(myna_card *card, uint16_t fid, uint8_t **buf,
 {
   if(!Myna_is_verified(card, MYNA_AP_TEXT, EF_PIN))
     return MYNA_E_SECURITY_STATUS;
-  return Myna_read_object_ef(card, fid, buf, len);
+  return Myna_read_personal_ef(card, fid, buf, len);
 }
 
 myna_rv myna_text_ap_read_my_number(myna_card *card, myna_secret **out)

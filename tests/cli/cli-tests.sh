@@ -160,6 +160,12 @@ trace-masks-pins)
   check "trace shows the masked VERIFY" grep -q '^> 00 20 00 80 04 2A 2A 2A 2A$' trace
   if grep -q '31 32 33 34' trace; then fail "the PIN bytes appear in the trace"; else echo "ok: PIN bytes absent"; fi
   check "trace shows the signature command" grep -q '^> 80 2A 00 80 33' trace
+  num=$(ini "$p" text my_number)
+  mc --vcard "$p" --trace --pin-stdin my-number <<<1234 2>trace >/dev/null; rc=$?
+  expect_rc 0 "my-number with --trace"
+  numhex=$(printf '%s' "$num" | od -An -tx1 | tr 'a-f' 'A-F' | sed 's/^ //')
+  if grep -q "${numhex:0:17}" trace; then fail "the My Number appears in the trace"; else echo "ok: My Number masked in the trace"; fi
+  check "the masked response keeps its status word" grep -q '^< 2A .* 90 00$' trace
   n=$(grep -c '^> ' trace)
   # SELECT AP, SELECT 0018, tries, VERIFY, SELECT 0017, SIGN
   [ "$n" -eq 6 ] && echo "ok: 6 APDUs for tries + verify + sign" || fail "$n APDUs for tries + verify + sign, want 6"

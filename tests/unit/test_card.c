@@ -385,6 +385,39 @@ static void test_select_other_ap_clears_verified(void)
   myna_card_free(card);
 }
 
+/* A verified PIN is reset at the end of the session even when a later
+ * failed SELECT left the session unsure of the card's state. */
+static void test_end_resets_after_any_verify(void)
+{
+  myna_test_exchange x[] = {
+    { SEL_JPKI, OK },
+    { "00 A4 02 0C 02 00 18", OK },
+    { "00 20 00 80 04 31 32 33 34", OK },
+    { "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 02", "6A 82" },
+  };
+  unsigned resets = 0;
+  myna_test_mock *m;
+  myna_card *card = open_script(x, G_N_ELEMENTS(x), true, &m);
+  myna_test_mock_count_resets(m, &resets);
+  myna_secret *pin = myna_test_secret("1234");
+  g_assert_cmpint(myna_jpki_verify(card, MYNA_JPKI_KEY_AUTH, pin, NULL), ==, MYNA_OK);
+  myna_secret_free(pin);
+  int tries;
+  g_assert_cmpint(myna_face_ap_tries_left(card, MYNA_FACE_KEY_B, &tries), ==,
+                  MYNA_E_NOT_SUPPORTED);
+  myna_card_free(card);
+  g_assert_cmpuint(resets, ==, 1);
+
+  /* and a session that verified nothing ends without one */
+  myna_test_exchange y[] = { { SEL_JPKI, OK } };
+  card = open_script(y, 1, true, &m);
+  resets = 0;
+  myna_test_mock_count_resets(m, &resets);
+  g_assert_cmpint(myna_jpki_select(card), ==, MYNA_OK);
+  myna_card_free(card);
+  g_assert_cmpuint(resets, ==, 0);
+}
+
 static void test_not_a_mynumber_card(void)
 {
   myna_test_exchange x[] = { { SEL_JPKI, "6A 82" } };
@@ -442,6 +475,8 @@ static void test_text_ap_trace(void)
   myna_secret *pin = myna_test_secret("1234");
   g_assert_cmpint(myna_text_ap_verify(card, pin, NULL), ==, MYNA_OK);
   myna_secret_free(pin);
+  trace_log t = { g_string_new("") };
+  myna_card_set_trace(card, trace_cb, &t);
   myna_secret *num = NULL;
   g_assert_cmpint(myna_text_ap_read_my_number(card, &num), ==, MYNA_OK);
   g_assert_cmpmem(myna_secret_bytes(num), 12, "123456789018", 12);
@@ -453,6 +488,12 @@ static void test_text_ap_trace(void)
   g_assert_cmpstr(info->birth, ==, "19800217");
   g_assert_cmpint(info->sex, ==, '1');
   myna_basic_info_free(info);
+  /* personal data reaches the trace masked; status words stay visible */
+  g_assert_null(strstr(t.s->str, "31 32 33 34 35 36"));
+  g_assert_null(strstr(t.s->str, "E5 B1 B1"));
+  g_assert_nonnull(strstr(t.s->str, "< 2A 2A 2A"));
+  g_assert_nonnull(strstr(t.s->str, "2A 90 00\n"));
+  g_string_free(t.s, TRUE);
   myna_card_free(card);
 }
 
@@ -498,6 +539,7 @@ int main(int argc, char **argv)
   g_test_add_func("/card/removal-forgets-state", test_removal_forgets_state);
   g_test_add_func("/card/select-other-ap-clears-verified",
                   test_select_other_ap_clears_verified);
+  g_test_add_func("/card/end-resets-after-any-verify", test_end_resets_after_any_verify);
   g_test_add_func("/card/not-a-mynumber-card", test_not_a_mynumber_card);
   g_test_add_func("/card/trace-masks-pin", test_trace_masks_pin);
   g_test_add_func("/card/text-ap-trace", test_text_ap_trace);

@@ -11,6 +11,7 @@ struct myna_test_mock {
   size_t n;
   size_t pos;
   bool extended;
+  unsigned *resets;
 };
 
 size_t myna_test_unhex(const char *hex, uint8_t *out, size_t cap)
@@ -76,7 +77,9 @@ static myna_rv mock_caps(void *ctx, myna_transport_caps *caps)
 
 static myna_rv mock_reset(void *ctx)
 {
-  (void)ctx;
+  myna_test_mock *m = ctx;
+  if(m->resets)
+    (*m->resets)++;
   return MYNA_OK;
 }
 
@@ -123,6 +126,11 @@ myna_transport myna_test_mock_transport(const myna_test_exchange *script,
 size_t myna_test_mock_consumed(const myna_test_mock *mock)
 {
   return mock->pos;
+}
+
+void myna_test_mock_count_resets(myna_test_mock *mock, unsigned *resets)
+{
+  mock->resets = resets;
 }
 
 const char *myna_test_pki_dir(void)

@@ -30,6 +30,9 @@ myna_transport myna_test_mock_transport(const myna_test_exchange *script,
                                         myna_test_mock **mock);
 /* Number of script entries consumed so far. */
 size_t myna_test_mock_consumed(const myna_test_mock *mock);
+/* Number of resets the transport was asked for. The count outlives the
+ * transport: it is kept in *resets, given with myna_test_mock_count_resets. */
+void myna_test_mock_count_resets(myna_test_mock *mock, unsigned *resets);
 
 /* Parse hex (spaces ignored) into out; aborts the test on bad input. */
 size_t myna_test_unhex(const char *hex, uint8_t *out, size_t cap);

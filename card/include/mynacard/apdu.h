@@ -12,7 +12,8 @@
 extern "C" {
 #endif
 
-/* Largest command we ever build: extended header 7 + 65535 data + 3 Le. */
+/* Largest command we ever build: header 4 + extended Lc 3 + 65535 data +
+ * extended Le 2 (a case-4 command carries Le in two bytes). */
 #define MYNA_APDU_MAX_COMMAND (4 + 3 + 65535 + 2)
 /* Largest response data an extended Le asks for, plus SW. */
 #define MYNA_APDU_MAX_RESPONSE (65536 + 2)

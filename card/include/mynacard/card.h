@@ -23,8 +23,9 @@ extern "C" {
 typedef struct myna_card myna_card;
 
 /* Called for every APDU that crosses the transport: the command (is_command
- * true) and its response. When sensitive is true the command data is a PIN
- * and has already been replaced by '*' bytes in `bytes`. */
+ * true) and its response. The data of a command carrying a PIN, and of a
+ * response carrying personal data (My Number, 基本4情報, the sign certificate,
+ * the card face), arrive already replaced by '*' bytes. */
 typedef void (*myna_trace_fn)(void *user, bool is_command, const uint8_t *bytes,
                               size_t len);
 
@@ -32,8 +33,9 @@ typedef void (*myna_trace_fn)(void *user, bool is_command, const uint8_t *bytes,
  * t->ops->destroy on free, also when open fails). Sends no APDU. */
 myna_rv myna_card_open(myna_transport t, myna_card **out);
 
-/* End the session (reset the card so no verified state survives), wipe every
- * cached certificate and free. NULL is accepted. */
+/* End the session: reset the card if any PIN was verified since the last
+ * reset (so that no verified state survives), wipe every cached certificate
+ * and free. NULL is accepted. */
 void myna_card_free(myna_card *card);
 
 void myna_card_set_trace(myna_card *card, myna_trace_fn fn, void *user);
@@ -58,8 +60,12 @@ const char *myna_card_reader_name(const myna_card *card);
 
 /* Send one command and collect the complete response. 61xx is followed by
  * GET RESPONSE (concatenating the parts) and 6Cxx by one re-send with Le = xx,
- * here and nowhere else. Returns only transport-level errors; the final status
- * word is in *sw and the data in resp[0 .. *resp_len). */
+ * here and nowhere else; a command carrying a PIN is never re-sent. The final
+ * status word is in *sw and the data in resp[0 .. *resp_len); a status word
+ * other than 9000 is not an error here. Errors: those of the transport,
+ * MYNA_E_MALFORMED_RESPONSE (no SW, more data than Ne, endless 61xx),
+ * MYNA_E_NOT_SUPPORTED (needs extended APDUs the path does not carry),
+ * MYNA_E_INVALID_ARGUMENT. */
 myna_rv myna_card_transmit(myna_card *card, const myna_apdu *cmd,
                            uint8_t *resp, size_t resp_cap, size_t *resp_len,
                            uint16_t *sw);

@@ -42,9 +42,10 @@ myna_rv myna_jpki_select(myna_card *card);
 
 /* Read a certificate (X.509 DER), sized from its DER header; one extended
  * READ BINARY when the transport allows it, else 256-byte chunks. The buffer
- * belongs to the session (valid until myna_card_free or myna_card_reset) and
- * a second call sends no APDU. The sign certificate needs a verified sign
- * password: MYNA_E_SECURITY_STATUS otherwise; MYNA_E_NO_SIGN_CERTIFICATE on a
+ * belongs to the session (valid until myna_card_free, myna_card_reset or the
+ * card's removal) and a second call sends no APDU. The sign certificate needs
+ * the sign password verified in this session, also for the copy the session
+ * keeps: MYNA_E_SECURITY_STATUS otherwise; MYNA_E_NO_SIGN_CERTIFICATE on a
  * card without one. */
 myna_rv myna_jpki_read_certificate(myna_card *card, myna_jpki_cert which,
                                    const uint8_t **der, size_t *der_len);
@@ -94,7 +95,7 @@ myna_rv myna_jpki_sign_digestinfo(myna_card *card, myna_jpki_key key,
 /* CHANGE REFERENCE DATA for the key's PIN. The current PIN must have been
  * verified in this session. The new PIN is checked against the rules before
  * anything is sent. MYNA_E_NOT_SUPPORTED when the card refuses the command
- * itself (6D00 / 6A86), with no try spent. */
+ * itself (6D00, 6E00 or 6A86), with no try spent. */
 myna_rv myna_jpki_change_pin(myna_card *card, myna_jpki_key key,
                              const myna_secret *new_pin);
 

@@ -51,7 +51,8 @@ void myna_secret_free(myna_secret *s);
 /* Read one line from file descriptor fd, one byte at a time so that nothing
  * beyond the newline is consumed and no stdio buffer ever holds the secret.
  * The newline (and a preceding CR) is not stored. MYNA_E_IO on end of file
- * before any byte. */
+ * before any byte; MYNA_E_PIN_FORMAT for a line longer than MYNA_SECRET_MAX
+ * (the rest of that line is consumed and nothing is kept). */
 myna_rv myna_secret_read_line_fd(int fd, myna_secret **out);
 
 /* Prompt on the controlling terminal with echo off and read one line.

@@ -1,7 +1,7 @@
 /* mynacard/transport.h - how the card layer talks to a byte transport.
  *
- * The card layer never knows which transport it runs on: PC/SC, libnfc and
- * the in-process software card all fill a myna_transport with their own ops.
+ * The card layer never knows which transport it runs on: each driver (the
+ * in-process software card today) fills a myna_transport with its own ops.
  * A transport moves one command APDU and returns one response APDU (data and
  * SW1 SW2); it does not interpret status words - 61xx and 6Cxx are handled
  * once, centrally, in the card layer (card.h).
@@ -22,13 +22,15 @@ extern "C" {
 typedef struct myna_transport_caps {
   bool extended_apdu;   /* extended Lc/Le are carried end to end */
   size_t max_command;   /* largest command APDU in bytes */
-  size_t max_response;  /* largest response data (without SW) per APDU */
+  size_t max_response;  /* largest response data (without SW) per APDU; for
+                           callers that size reads themselves (the card layer
+                           sizes reads by extended_apdu) */
 } myna_transport_caps;
 
 typedef struct myna_transport_ops {
   /* Send cmd, receive the response (data + SW) into resp. Errors:
    * MYNA_E_CARD_REMOVED, MYNA_E_NO_CARD, MYNA_E_IO, MYNA_E_TIMEOUT,
-   * MYNA_E_BUFFER_TOO_SMALL. */
+   * MYNA_E_BUFFER_TOO_SMALL, MYNA_E_INVALID_ARGUMENT. */
   myna_rv (*transmit)(void *ctx, const uint8_t *cmd, size_t cmd_len,
                       uint8_t *resp, size_t resp_cap, size_t *resp_len);
   /* What the path carries. Must not send APDUs that could cost a PIN try. */

@@ -1,9 +1,11 @@
 /* mynavcard/vcard.h - the software My Number Card.
  *
- * A card that follows the confirmed ([C]) facts of card-reference.md: the
+ * A card that implements every confirmed ([C]) fact of card-reference.md: the
  * JPKI AP, the card input support AP and the card surface AP, retry counters,
  * blocking, security state cleared on AP selection, real RSA-2048 PKCS#1 v1.5
- * signatures. It is loaded from a profile (docs/vcard-profile.md) and driven
+ * signatures; and, as reported ([R]) facts, CHANGE REFERENCE DATA, the token
+ * info and availability EFs (when the profile has them) and 10 tries for the
+ * card face keys. It is loaded from a profile (docs/vcard-profile.md) and driven
  * APDU by APDU; myna_vcard_transport() serves it in-process to the card layer.
  */
 #ifndef MYNAVCARD_VCARD_H
@@ -24,8 +26,10 @@ typedef struct myna_vcard myna_vcard;
 /* Behaviours of real cards and reader paths that can be switched on. */
 enum {
   MYNA_VCARD_QUIRK_SHORT_ONLY = 1u << 0, /* extended APDUs answered with 6700 */
-  MYNA_VCARD_QUIRK_T0 = 1u << 1,         /* T=0 style: 61xx then GET RESPONSE;
-                                            6Cxx when Le does not match */
+  MYNA_VCARD_QUIRK_T0 = 1u << 1,         /* T=0 style: data behind 61xx and
+                                            GET RESPONSE; 6Cxx when a READ
+                                            BINARY asks more than is left;
+                                            extended APDUs answered 6700 */
   MYNA_VCARD_QUIRK_SLOW = 1u << 2        /* each answer delayed by slow_ms */
 };
 
@@ -42,8 +46,9 @@ bool myna_vcard_parse_quirks(const char *spec, unsigned *quirks,
 void myna_vcard_set_quirks(myna_vcard *card, unsigned quirks, unsigned slow_ms);
 
 /* Process one command APDU; write response data + SW into resp.
- * Returns the response length (at least 2). resp_cap must be at least
- * 65538. A removed card returns 0. */
+ * Returns the response length (at least 2). A resp_cap of 65538 holds every
+ * answer the card gives; with one under 2 bytes nothing is written and 0 is
+ * returned. A removed card returns 0. */
 size_t myna_vcard_process(myna_vcard *card, const uint8_t *cmd, size_t cmd_len,
                           uint8_t *resp, size_t resp_cap);
 
