@@ -26,6 +26,7 @@ static void forget_selection(myna_card *card)
 
 static void drop_cache(myna_card *card)
 {
+  card->no_sign_cert = false;
   for(size_t i = 0; i < sizeof(card->certs) / sizeof(card->certs[0]); i++) {
     Myna_free_wiped(card->certs[i].data, card->certs[i].len);
     card->certs[i].data = NULL;

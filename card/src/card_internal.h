@@ -39,6 +39,7 @@ struct myna_card {
                              card may hold security state whatever the
                              session believes, so ending needs a reset */
   bool personal;          /* responses carry personal data: traced masked */
+  bool no_sign_cert;      /* the card has shown it has no signature side */
   myna_trace_fn trace;
   void *trace_user;
   myna_cached certs[4];   /* by myna_jpki_cert */

@@ -35,12 +35,21 @@ static myna_pin_kind pin_kind(myna_jpki_key key)
 }
 
 /* A sign-side EF that does not exist means the card has no signature
- * certificate (cards of holders under 15). */
-static myna_rv sign_side(myna_jpki_key key, myna_rv rv)
+ * certificate (cards of holders under 15). The session remembers it, so that
+ * the next sign-side request is answered without asking the card, and never
+ * with "enter the password" for a password that does not exist. */
+static myna_rv sign_side(myna_card *card, myna_jpki_key key, myna_rv rv)
 {
-  if(key == MYNA_JPKI_KEY_SIGN && rv == MYNA_E_FILE_NOT_FOUND)
+  if(key == MYNA_JPKI_KEY_SIGN && rv == MYNA_E_FILE_NOT_FOUND) {
+    card->no_sign_cert = true;
     return MYNA_E_NO_SIGN_CERTIFICATE;
+  }
   return rv;
+}
+
+static bool known_no_sign(const myna_card *card, myna_jpki_key key)
+{
+  return key == MYNA_JPKI_KEY_SIGN && card->no_sign_cert;
 }
 
 myna_rv myna_jpki_select(myna_card *card)
@@ -62,6 +71,8 @@ myna_rv myna_jpki_read_certificate(myna_card *card, myna_jpki_cert which,
   if(!card || !der || !der_len || (unsigned)which > MYNA_JPKI_CERT_SIGN_CA)
     return MYNA_E_INVALID_ARGUMENT;
   bool sign = which == MYNA_JPKI_CERT_SIGN;
+  if(sign && known_no_sign(card, MYNA_JPKI_KEY_SIGN))
+    return MYNA_E_NO_SIGN_CERTIFICATE;
   /* The card would answer 6982: say so without asking it. The kept copy of
    * the sign certificate follows the same rule as the card. */
   if(sign && !Myna_is_verified(card, MYNA_AP_JPKI, EF_SIGN_PIN))
@@ -78,7 +89,7 @@ myna_rv myna_jpki_read_certificate(myna_card *card, myna_jpki_cert which,
   rv = sign ? Myna_read_personal_ef(card, ef[which], &c->data, &c->len)
             : Myna_read_object_ef(card, ef[which], &c->data, &c->len);
   if(rv)
-    return sign ? sign_side(MYNA_JPKI_KEY_SIGN, rv) : rv;
+    return sign ? sign_side(card, MYNA_JPKI_KEY_SIGN, rv) : rv;
   if(c->len < 4 || c->data[0] != 0x30) {
     Myna_free_wiped(c->data, c->len);
     c->data = NULL;
@@ -138,6 +149,8 @@ myna_rv myna_jpki_cert_availability(myna_card *card, bool *auth, bool *sign)
   /* 8F marks a present certificate: first byte auth, second sign. */
   *auth = buf[0] == 0x8F;
   *sign = buf[1] == 0x8F;
+  if(!*sign)
+    card->no_sign_cert = true;
   return MYNA_OK;
 }
 
@@ -145,10 +158,12 @@ myna_rv myna_jpki_tries_left(myna_card *card, myna_jpki_key key, int *tries)
 {
   if(!card || !tries)
     return MYNA_E_INVALID_ARGUMENT;
+  if(known_no_sign(card, key))
+    return MYNA_E_NO_SIGN_CERTIFICATE;
   myna_rv rv = myna_jpki_select(card);
   if(rv)
     return rv;
-  return sign_side(key, Myna_tries_left(card, pin_ef(key), tries));
+  return sign_side(card, key, Myna_tries_left(card, pin_ef(key), tries));
 }
 
 myna_rv myna_jpki_verify(myna_card *card, myna_jpki_key key,
@@ -156,6 +171,8 @@ myna_rv myna_jpki_verify(myna_card *card, myna_jpki_key key,
 {
   if(!card || !pin)
     return MYNA_E_INVALID_ARGUMENT;
+  if(known_no_sign(card, key))
+    return MYNA_E_NO_SIGN_CERTIFICATE;
   /* The PIN's form is checked before anything is sent, even SELECT. */
   myna_secret *norm = NULL;
   myna_rv rv = myna_pin_normalize(pin_kind(key), pin, &norm);
@@ -165,7 +182,7 @@ myna_rv myna_jpki_verify(myna_card *card, myna_jpki_key key,
   rv = myna_jpki_select(card);
   if(rv)
     return rv;
-  return sign_side(key, Myna_verify(card, pin_ef(key), pin_kind(key), pin,
+  return sign_side(card, key, Myna_verify(card, pin_ef(key), pin_kind(key), pin,
                                     tries_left));
 }
 
@@ -263,11 +280,13 @@ myna_rv myna_jpki_sign_digestinfo(myna_card *card, myna_jpki_key key,
     return MYNA_E_INVALID_ARGUMENT;
   if(sig_cap < MYNA_JPKI_SIGNATURE_SIZE)
     return MYNA_E_BUFFER_TOO_SMALL;
+  if(known_no_sign(card, key))
+    return MYNA_E_NO_SIGN_CERTIFICATE;
   if(!Myna_is_verified(card, MYNA_AP_JPKI, pin_ef(key)))
     return MYNA_E_SECURITY_STATUS;
   myna_rv rv = Myna_select_ef(card, key_ef(key));
   if(rv)
-    return sign_side(key, rv);
+    return sign_side(card, key, rv);
   myna_apdu a = { .cla = 0x80, .ins = 0x2A, .p1 = 0x00, .p2 = 0x80,
                   .data = digestinfo, .lc = di_len, .ne = 256 };
   size_t n = 0;
@@ -300,6 +319,8 @@ myna_rv myna_jpki_change_pin(myna_card *card, myna_jpki_key key,
 {
   if(!card || !new_pin)
     return MYNA_E_INVALID_ARGUMENT;
+  if(known_no_sign(card, key))
+    return MYNA_E_NO_SIGN_CERTIFICATE;
   if(!Myna_is_verified(card, MYNA_AP_JPKI, pin_ef(key)))
     return MYNA_E_SECURITY_STATUS;
   return Myna_change_reference_data(card, pin_ef(key), pin_kind(key), new_pin);
