@@ -109,6 +109,7 @@ static int fail_tries(const cli *c, myna_rv rv, int tries)
   return fail(c, rv);
 }
 
+__attribute__((format(printf, 1, 2)))
 static int usage_error(const char *fmt, ...)
 {
   va_list ap;

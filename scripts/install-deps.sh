@@ -1,0 +1,95 @@
+#!/bin/bash
+# install-deps.sh - install what mynaterm needs to build, run its demo and run
+# its tests, on Debian 12 (bookworm). The one install script: scripts/demo.sh,
+# scripts/test.sh and CI (.ci/run) all call it.
+#
+#   sudo scripts/install-deps.sh        # or as root: scripts/install-deps.sh
+#
+# Installing needs root (it re-runs itself with sudo when sudo exists). Safe
+# to run again: when every package is already installed it exits at once,
+# as any user, without touching the network. Set MYNA_DEPS_FORCE=1 to run
+# apt-get update and install anyway.
+set -euo pipefail
+
+PROG=install-deps
+
+# The package list: the one place to change. One group per purpose; keep a
+# comment on each. Later work adds here (pcscd, vsmartcard-vpcd, opensc,
+# libnfc, GTK 4 ...).
+PACKAGES=(
+  # Build: toolchain and generator (clang for the libFuzzer build; CMake >= 3.25).
+  cmake make pkg-config gcc clang
+  # Build: libraries that libmynacard, the software card and the tests link.
+  libssl-dev libglib2.0-dev libopenjp2-7-dev libpng-dev
+  # Build and tests: the test PKI generator (tests/pki/mkpki.py, standard
+  # library only) and the tools it and the checks call: openssl,
+  # opj_compress / opj_decompress.
+  python3 openssl libopenjp2-tools
+  # Tests: clang's sanitizer and libFuzzer runtimes (MYNA_FUZZ with clang).
+  # gcc's ASan/UBSan runtimes come with gcc itself.
+  libclang-rt-14-dev
+  # Base: certificate store for HTTPS (apt, later network tests).
+  ca-certificates
+)
+
+die() { echo "$PROG: error: $*" >&2; exit 1; }
+
+command -v apt-get >/dev/null 2>&1 || die "apt-get not found: this script is for Debian 12 (bookworm)"
+if [ -r /etc/os-release ]; then
+  # shellcheck disable=SC1091
+  . /etc/os-release
+  if [ "${ID:-}" != debian ] || [ "${VERSION_ID:-}" != 12 ]; then
+    echo "$PROG: warning: made for Debian 12, this is ${PRETTY_NAME:-unknown}; trying anyway" >&2
+  fi
+fi
+
+# Which packages are missing?
+missing=()
+for p in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [ "$status" = installed ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ] && [ -z "${MYNA_DEPS_FORCE:-}" ]; then
+  echo "$PROG: all ${#PACKAGES[@]} packages already installed"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    echo "$PROG: not root; re-running with sudo" >&2
+    exec sudo -- bash "$(readlink -f "${BASH_SOURCE[0]}")" "$@"
+  fi
+  die "must run as root to install ${missing[*]:-the packages} with apt-get (no sudo here): run it as root, e.g. su -c 'bash $0'"
+fi
+
+log=$(mktemp "${TMPDIR:-/tmp}/install-deps.XXXXXX.log")
+trap 'rm -f "$log"' EXIT
+run() { # run COMMAND... : output to the log; on failure show it and stop
+  if ! "$@" >>"$log" 2>&1; then
+    echo "$PROG: FAILED: $*" >&2
+    echo "---- last lines of the output ----" >&2
+    tail -n 40 "$log" >&2
+    exit 1
+  fi
+}
+
+export DEBIAN_FRONTEND=noninteractive
+APT_OPTS=(-q -o DPkg::Lock::Timeout=300 -o Dpkg::Use-Pty=0)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "$PROG: installing ${#missing[@]} package(s): ${missing[*]}"
+fi
+start=$SECONDS
+run apt-get "${APT_OPTS[@]}" update
+run apt-get "${APT_OPTS[@]}" install -y --no-install-recommends "${PACKAGES[@]}"
+
+# Check the result: every package installed and the tools the build and the
+# tests call are on PATH.
+for p in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [ "$status" = installed ] || die "package $p is not installed after apt-get install"
+done
+for tool in cmake ctest make pkg-config gcc clang openssl python3 opj_compress opj_decompress; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool not found on PATH after installing"
+done
+echo "$PROG: done in $((SECONDS - start)) s"
