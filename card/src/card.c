@@ -281,7 +281,17 @@ myna_rv Myna_command(myna_card *card, const myna_apdu *cmd, uint8_t *resp,
   /* Data that comes with an error status is not trusted. */
   if(s != 0x9000 && n && resp)
     Myna_wipe(resp, n);
-  return myna_rv_from_sw(s);
+  myna_rv rv2 = myna_rv_from_sw(s);
+  /* A PIN status means something only as the answer to VERIFY or CHANGE
+   * REFERENCE DATA (and "blocked" also to a signature). From any other
+   * command it is a broken answer, not a statement about a PIN: reporting
+   * it as a wrong PIN would show a resident a count that does not exist. */
+  bool pin_cmd = cmd->ins == 0x20 || cmd->ins == 0x24;
+  if(rv2 == MYNA_E_WRONG_PIN && !pin_cmd)
+    return MYNA_E_CARD_ERROR;
+  if(rv2 == MYNA_E_PIN_BLOCKED && !pin_cmd && cmd->ins != 0x2A)
+    return MYNA_E_CARD_ERROR;
+  return rv2;
 }
 
 myna_rv Myna_select_ap(myna_card *card, myna_ap ap)

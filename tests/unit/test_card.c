@@ -418,6 +418,27 @@ static void test_end_resets_after_any_verify(void)
   g_assert_cmpuint(resets, ==, 0);
 }
 
+/* A PIN status word in answer to a SELECT is a broken answer, not a wrong
+ * PIN: there is no tries count to show. */
+static void test_pin_status_from_select_is_card_error(void)
+{
+  static const char *sws[] = { "63 C2", "69 84", "69 83", "63 C0" };
+  for(size_t i = 0; i < G_N_ELEMENTS(sws); i++) {
+    myna_test_exchange x[] = {
+      { SEL_JPKI, OK },
+      { "00 A4 02 0C 02 00 18", sws[i] },
+    };
+    myna_card *card = open_script(x, G_N_ELEMENTS(x), true, NULL);
+    myna_secret *pin = myna_test_secret("1234");
+    int left = 42;
+    g_assert_cmpint(myna_jpki_verify(card, MYNA_JPKI_KEY_AUTH, pin, &left), ==,
+                    MYNA_E_CARD_ERROR);
+    g_assert_cmpint(left, ==, 42);
+    myna_secret_free(pin);
+    myna_card_free(card);
+  }
+}
+
 static void test_not_a_mynumber_card(void)
 {
   myna_test_exchange x[] = { { SEL_JPKI, "6A 82" } };
@@ -540,6 +561,8 @@ int main(int argc, char **argv)
   g_test_add_func("/card/select-other-ap-clears-verified",
                   test_select_other_ap_clears_verified);
   g_test_add_func("/card/end-resets-after-any-verify", test_end_resets_after_any_verify);
+  g_test_add_func("/card/pin-status-from-select-is-card-error",
+                  test_pin_status_from_select_is_card_error);
   g_test_add_func("/card/not-a-mynumber-card", test_not_a_mynumber_card);
   g_test_add_func("/card/trace-masks-pin", test_trace_masks_pin);
   g_test_add_func("/card/text-ap-trace", test_text_ap_trace);
