@@ -158,24 +158,15 @@ myna_rv myna_face_ap_read(myna_card *card, myna_face_data **out)
 }
 
 /* Filler (00 or FF) may pad the rest of an EF after its last object. */
-static bool only_filler(const uint8_t *p, size_t n)
-{
-  for(size_t i = 0; i < n; i++)
-    if(p[i] != 0x00 && p[i] != 0xFF)
-      return false;
-  return true;
-}
-
 /* Every child of FF20 must be well-formed and each known field appear at
  * most once: with two photos there is no telling which one the card
  * signed. */
 static myna_rv check_children(const uint8_t *p, size_t n)
 {
   unsigned seen = 0;
+  size_t filler_start = myna_tlv_filler_start(p, n);
   size_t off = 0;
-  while(off < n) {
-    if(only_filler(p + off, n - off))
-      break;
+  while(off < n && off < filler_start) {
     myna_tlv t;
     if(myna_tlv_parse(p + off, n - off, &t))
       return MYNA_E_BAD_DATA;
@@ -218,7 +209,7 @@ myna_rv myna_face_ap_parse(const uint8_t *buf, size_t len, myna_face_data **out)
   if(myna_tlv_parse(buf, len, &face) || face.tag != TAG_FACE)
     return MYNA_E_BAD_DATA;
   size_t end = face.header_len + face.len;
-  if(!only_filler(buf + end, len - end))
+  if(myna_tlv_filler_start(buf + end, len - end) != 0)
     return MYNA_E_BAD_DATA;
   myna_rv rv = check_children(face.value, face.len);
   if(rv)

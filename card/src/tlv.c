@@ -58,20 +58,24 @@ myna_rv myna_tlv_parse(const uint8_t *buf, size_t len, myna_tlv *out)
   return MYNA_OK;
 }
 
+size_t myna_tlv_filler_start(const uint8_t *buf, size_t len)
+{
+  size_t k = len;
+  while(k && (buf[k - 1] == 0x00 || buf[k - 1] == 0xFF))
+    k--;
+  return k;
+}
+
 myna_rv myna_tlv_find(const uint8_t *buf, size_t len, uint32_t tag,
                       myna_tlv *out)
 {
+  /* Filler bytes (00 or FF) may follow the last object: an object boundary
+   * at or past filler_start means only filler is left. Found once, so that
+   * a buffer of filler with one object at its end costs a linear walk. */
+  size_t filler_start = myna_tlv_filler_start(buf, len);
   size_t off = 0;
-  while(off < len) {
+  while(off < len && off < filler_start) {
     myna_tlv t;
-    /* Filler bytes (00 or FF) may follow the last object. */
-    if(buf[off] == 0x00 || buf[off] == 0xFF) {
-      size_t k = off;
-      while(k < len && (buf[k] == 0x00 || buf[k] == 0xFF))
-        k++;
-      if(k == len)
-        break;
-    }
     myna_rv rv = myna_tlv_parse(buf + off, len - off, &t);
     if(rv)
       return rv;

@@ -79,6 +79,28 @@ static void test_der_object_size(void)
   g_assert_cmpint(myna_der_object_size(b, n, &total), ==, MYNA_E_BAD_DATA);
 }
 
+/* Filler before and after objects: a lookup walks the filler once. The
+ * shape is the one a hostile card used to make each lookup quadratic. */
+static void test_find_after_long_filler(void)
+{
+  size_t n = 4 + 65526 + 4;
+  uint8_t *b = g_malloc0(n);
+  memcpy(b, "\xFF\x20\x82\xFF", 4);
+  memcpy(b + n - 4, "\xDF\x27\x01\x41", 4);
+  myna_tlv t;
+  /* inside: 00 00 pairs parse as empty objects until the real one */
+  g_assert_cmpint(myna_tlv_find(b + 4, n - 4, 0xDF27, &t), ==, MYNA_OK);
+  g_assert_cmpuint(t.len, ==, 1);
+  g_assert_cmpuint(t.value[0], ==, 0x41);
+  g_assert_cmpuint(myna_tlv_filler_start(b + 4, n - 8), ==, 0);
+  g_assert_cmpuint(myna_tlv_filler_start(b, 3), ==, 3);
+  g_assert_cmpuint(myna_tlv_filler_start(b, 4), ==, 3);
+  /* trailing filler ends the walk */
+  memset(b + n - 4, 0xFF, 4);
+  g_assert_cmpint(myna_tlv_find(b + 4, n - 4, 0xDF27, &t), ==, MYNA_E_FILE_NOT_FOUND);
+  g_free(b);
+}
+
 /* Random buffers of every small size: parse, find and size must return
  * without reading outside (checked by ASan in the sanitizer build). */
 static void test_random_input(void)
@@ -115,6 +137,7 @@ int main(int argc, char **argv)
   g_test_add_func("/tlv/rejects-bad-lengths", test_rejects_bad_lengths);
   g_test_add_func("/tlv/find-and-filler", test_find_and_filler);
   g_test_add_func("/tlv/der-object-size", test_der_object_size);
+  g_test_add_func("/tlv/find-after-long-filler", test_find_after_long_filler);
   g_test_add_func("/tlv/random-input", test_random_input);
   return g_test_run();
 }

@@ -29,6 +29,11 @@ myna_rv myna_tlv_parse(const uint8_t *buf, size_t len, myna_tlv *out);
  * to be present. MYNA_E_BAD_DATA when even the header is incomplete. */
 myna_rv myna_tlv_parse_header(const uint8_t *buf, size_t len, myna_tlv *out);
 
+/* Offset from which [buf, buf+len) holds only filler bytes (00 or FF), the
+ * padding a card may leave after the last object; len when there is none.
+ * One pass from the end, so that callers stay linear in len. */
+size_t myna_tlv_filler_start(const uint8_t *buf, size_t len);
+
 /* Find the first TLV with `tag` among the siblings in [buf, buf+len).
  * MYNA_E_FILE_NOT_FOUND when absent, MYNA_E_BAD_DATA on a malformed sibling. */
 myna_rv myna_tlv_find(const uint8_t *buf, size_t len, uint32_t tag, myna_tlv *out);
