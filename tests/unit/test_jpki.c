@@ -40,68 +40,16 @@ static bool is_t0(const mode *m)
 
 /* ---- what crosses the transport ------------------------------------------ */
 
-/* Every command is recorded as a short word with the status word of its
- * answer, e.g. "SELECT-AP:9000 SELECT-000A:9000 READ:6700 ...", so that a
- * flow can be compared as a whole. */
-typedef struct apdu_log {
-  GString *words;
-  unsigned commands;
-  unsigned verifies;  /* VERIFY with data: a PIN reached the transport */
-} apdu_log;
-
-static void log_apdu(void *user, bool is_command, const uint8_t *b, size_t len)
-{
-  apdu_log *l = user;
-  if(!is_command) {
-    g_assert_cmpuint(len, >=, 2);
-    g_string_append_printf(l->words, ":%02X%02X", b[len - 2], b[len - 1]);
-    return;
-  }
-  g_assert_cmpuint(len, >=, 4);
-  l->commands++;
-  if(l->words->len)
-    g_string_append_c(l->words, ' ');
-  switch(b[1]) {
-  case 0xA4:
-    if(b[2] == 0x04)
-      g_string_append(l->words, "SELECT-AP");
-    else
-      g_string_append_printf(l->words, "SELECT-%02X%02X", b[5], b[6]);
-    break;
-  case 0xB0:
-    g_string_append(l->words, "READ");
-    break;
-  case 0x20:
-    if(len > 5)
-      l->verifies++;
-    g_string_append(l->words, len > 5 ? "VERIFY" : "VERIFY-STATUS");
-    break;
-  case 0x24:
-    g_string_append(l->words, "CHANGE");
-    break;
-  case 0x2A:
-    g_string_append(l->words, "SIGN");
-    break;
-  case 0xC0:
-    g_string_append(l->words, "GET-RESPONSE");
-    break;
-  default:
-    g_string_append_printf(l->words, "INS-%02X", b[1]);
-  }
-}
+typedef myna_test_apdu_log apdu_log;
 
 static void log_init(apdu_log *l, myna_card *card)
 {
-  l->words = g_string_new("");
-  l->commands = 0;
-  l->verifies = 0;
-  myna_card_set_trace(card, log_apdu, l);
+  myna_test_log_init(l, card, false);
 }
 
 static void log_free(apdu_log *l)
 {
-  g_string_free(l->words, TRUE);
-  l->words = NULL;
+  myna_test_log_free(l);
 }
 
 /* "w w w" repeated n times, joined by spaces. */

@@ -23,62 +23,16 @@ static const mode modes[] = {
 
 /* ---- what crosses the transport ------------------------------------------ */
 
-typedef struct apdu_log {
-  GString *words;
-  unsigned verifies;
-} apdu_log;
-
-static void log_apdu(void *user, bool is_command, const uint8_t *b, size_t len)
-{
-  apdu_log *l = user;
-  if(!is_command) {
-    g_assert_cmpuint(len, >=, 2);
-    g_string_append_printf(l->words, ":%02X%02X", b[len - 2], b[len - 1]);
-    return;
-  }
-  g_assert_cmpuint(len, >=, 4);
-  if(l->words->len)
-    g_string_append_c(l->words, ' ');
-  switch(b[1]) {
-  case 0xA4:
-    if(b[2] == 0x04) {
-      /* the last byte of the AID tells the applications apart */
-      g_string_append(l->words, b[14] == 0x08 ? "SELECT-TEXT" :
-                                b[14] == 0x01 ? "SELECT-JPKI" : "SELECT-AP");
-    }
-    else
-      g_string_append_printf(l->words, "SELECT-%02X%02X", b[5], b[6]);
-    break;
-  case 0xB0:
-    g_string_append(l->words, "READ");
-    break;
-  case 0x20:
-    if(len > 5)
-      l->verifies++;
-    g_string_append(l->words, len > 5 ? "VERIFY" : "VERIFY-STATUS");
-    break;
-  case 0x24:
-    g_string_append(l->words, "CHANGE");
-    break;
-  case 0xC0:
-    g_string_append(l->words, "GET-RESPONSE");
-    break;
-  default:
-    g_string_append_printf(l->words, "INS-%02X", b[1]);
-  }
-}
+typedef myna_test_apdu_log apdu_log;
 
 static void log_init(apdu_log *l, myna_card *card)
 {
-  l->words = g_string_new("");
-  l->verifies = 0;
-  myna_card_set_trace(card, log_apdu, l);
+  myna_test_log_init(l, card, true);
 }
 
 static void log_free(apdu_log *l)
 {
-  g_string_free(l->words, TRUE);
-  l->words = NULL;
+  myna_test_log_free(l);
 }
 
 /* "READ:6100" and "READ:611F" alike become "READ:61XX", "6C11" "6CXX". */

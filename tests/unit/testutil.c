@@ -248,3 +248,62 @@ myna_secret *myna_test_secret(const char *s)
   g_assert_nonnull(sec);
   return sec;
 }
+
+static void log_apdu(void *user, bool is_command, const uint8_t *b, size_t len)
+{
+  myna_test_apdu_log *l = user;
+  if(!is_command) {
+    g_assert_cmpuint(len, >=, 2);
+    g_string_append_printf(l->words, ":%02X%02X", b[len - 2], b[len - 1]);
+    return;
+  }
+  g_assert_cmpuint(len, >=, 4);
+  l->commands++;
+  if(l->words->len)
+    g_string_append_c(l->words, ' ');
+  switch(b[1]) {
+  case 0xA4:
+    if(b[2] != 0x04)
+      g_string_append_printf(l->words, "SELECT-%02X%02X", b[5], b[6]);
+    else if(!l->name_aps || len < 15)
+      g_string_append(l->words, "SELECT-AP");
+    else /* the last byte of the AID tells the applications apart */
+      g_string_append(l->words, b[14] == 0x08 ? "SELECT-TEXT" :
+                                b[14] == 0x01 ? "SELECT-JPKI" : "SELECT-AP");
+    break;
+  case 0xB0:
+    g_string_append(l->words, "READ");
+    break;
+  case 0x20:
+    if(len > 5)
+      l->verifies++;
+    g_string_append(l->words, len > 5 ? "VERIFY" : "VERIFY-STATUS");
+    break;
+  case 0x24:
+    g_string_append(l->words, "CHANGE");
+    break;
+  case 0x2A:
+    g_string_append(l->words, "SIGN");
+    break;
+  case 0xC0:
+    g_string_append(l->words, "GET-RESPONSE");
+    break;
+  default:
+    g_string_append_printf(l->words, "INS-%02X", b[1]);
+  }
+}
+
+void myna_test_log_init(myna_test_apdu_log *l, myna_card *card, bool name_aps)
+{
+  l->words = g_string_new("");
+  l->commands = 0;
+  l->verifies = 0;
+  l->name_aps = name_aps;
+  myna_card_set_trace(card, log_apdu, l);
+}
+
+void myna_test_log_free(myna_test_apdu_log *l)
+{
+  g_string_free(l->words, TRUE);
+  l->words = NULL;
+}

@@ -53,6 +53,21 @@ const char *myna_test_vcard_dir(const myna_vcard *card);
 /* Open a card session on a vcard served in-process (not owned). */
 myna_card *myna_test_open(myna_vcard *vcard);
 
+/* Every command that crosses a session is recorded as a short word with the
+ * status word of its answer, e.g. "SELECT-AP:9000 SELECT-000A:9000 READ:6700",
+ * so that a flow can be compared as a whole. With name_aps, an AP selection
+ * names the application (SELECT-JPKI, SELECT-TEXT). */
+typedef struct myna_test_apdu_log {
+  GString *words;
+  unsigned commands;
+  unsigned verifies;  /* VERIFY with data: a PIN reached the transport */
+  bool name_aps;
+} myna_test_apdu_log;
+
+/* Start recording card's APDUs into l (installs the session's trace). */
+void myna_test_log_init(myna_test_apdu_log *l, myna_card *card, bool name_aps);
+void myna_test_log_free(myna_test_apdu_log *l);
+
 /* A secret from a C string literal. */
 myna_secret *myna_test_secret(const char *s);
 
