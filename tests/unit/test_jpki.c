@@ -17,16 +17,8 @@
 
 /* ---- reader paths -------------------------------------------------------- */
 
-typedef struct mode {
-  const char *name;  /* path component of the test name */
-  unsigned quirks;   /* MYNA_VCARD_QUIRK_* of the software card */
-} mode;
-
-static const mode modes[] = {
-  { "extended", 0 },
-  { "short-only", MYNA_VCARD_QUIRK_SHORT_ONLY },
-  { "t0", MYNA_VCARD_QUIRK_T0 },
-};
+typedef myna_test_mode mode;
+#define modes myna_test_modes
 
 static bool is_extended(const mode *m)
 {
@@ -1316,11 +1308,7 @@ static void test_apdu_count_token_info(gconstpointer data)
 
 static void add(const char *behaviour, GTestDataFunc fn)
 {
-  for(size_t i = 0; i < G_N_ELEMENTS(modes); i++) {
-    g_autofree char *path = g_strdup_printf("/jpki/%s/%s", modes[i].name,
-                                            behaviour);
-    g_test_add_data_func(path, &modes[i], fn);
-  }
+  myna_test_add_per_mode("jpki", behaviour, fn);
 }
 
 int main(int argc, char **argv)

@@ -307,3 +307,19 @@ void myna_test_log_free(myna_test_apdu_log *l)
   g_string_free(l->words, TRUE);
   l->words = NULL;
 }
+
+const myna_test_mode myna_test_modes[MYNA_TEST_N_MODES] = {
+  { "extended", 0 },
+  { "short-only", MYNA_VCARD_QUIRK_SHORT_ONLY },
+  { "t0", MYNA_VCARD_QUIRK_T0 },
+};
+
+void myna_test_add_per_mode(const char *prefix, const char *behaviour,
+                            GTestDataFunc fn)
+{
+  for(size_t i = 0; i < MYNA_TEST_N_MODES; i++) {
+    g_autofree char *path = g_strdup_printf("/%s/%s/%s", prefix,
+                                            myna_test_modes[i].name, behaviour);
+    g_test_add_data_func(path, &myna_test_modes[i], fn);
+  }
+}

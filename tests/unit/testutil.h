@@ -68,6 +68,21 @@ typedef struct myna_test_apdu_log {
 void myna_test_log_init(myna_test_apdu_log *l, myna_card *card, bool name_aps);
 void myna_test_log_free(myna_test_apdu_log *l);
 
+/* The reader paths every integration test runs on: a path carrying extended
+ * APDUs, a card refusing them (6700), and T=0 answers (61xx/6Cxx). */
+typedef struct myna_test_mode {
+  const char *name;  /* path component of the test name */
+  unsigned quirks;   /* MYNA_VCARD_QUIRK_* of the software card */
+} myna_test_mode;
+
+#define MYNA_TEST_N_MODES 3
+extern const myna_test_mode myna_test_modes[MYNA_TEST_N_MODES];
+
+/* Register fn as "/<prefix>/<mode>/<behaviour>" once per mode; the test gets
+ * its const myna_test_mode * as data. */
+void myna_test_add_per_mode(const char *prefix, const char *behaviour,
+                            GTestDataFunc fn);
+
 /* A secret from a C string literal. */
 myna_secret *myna_test_secret(const char *s);
 
