@@ -518,14 +518,17 @@ myna_rv Myna_tries_left(myna_card *card, uint16_t pin_ef, int *tries)
   return rv;
 }
 
-myna_rv Myna_verify(myna_card *card, uint16_t pin_ef, myna_pin_kind kind,
-                    const myna_secret *pin, int *tries_left)
+myna_rv Myna_verify(myna_card *card, myna_ap ap, uint16_t pin_ef,
+                    myna_pin_kind kind, const myna_secret *pin,
+                    int *tries_left)
 {
   myna_secret *norm = NULL;
   myna_rv rv = myna_pin_normalize(kind, pin, &norm);
   if(rv)
     return rv;
-  rv = Myna_select_ef(card, pin_ef);
+  rv = Myna_select_ap(card, ap);
+  if(!rv)
+    rv = Myna_select_ef(card, pin_ef);
   if(rv)
     goto out;
   myna_apdu a = { .cla = 0x00, .ins = 0x20, .p1 = 0x00, .p2 = 0x80,

@@ -84,10 +84,13 @@ myna_rv Myna_read_fixed_ef(myna_card *card, uint16_t fid, size_t n,
 /* Tries left for the PIN EF `pin_ef` of the current AP (VERIFY, no data). */
 myna_rv Myna_tries_left(myna_card *card, uint16_t pin_ef, int *tries);
 
-/* VERIFY: rules of kind checked first, nothing retried. On success the
- * session remembers pin_ef as verified for the current AP. */
-myna_rv Myna_verify(myna_card *card, uint16_t pin_ef, myna_pin_kind kind,
-                    const myna_secret *pin, int *tries_left);
+/* VERIFY the PIN EF pin_ef of application ap: the rules of kind are checked
+ * before anything is sent (not even the SELECT of ap, which would drop what
+ * the session has verified), then ap and pin_ef are selected as needed.
+ * Nothing is retried. On success the session remembers pin_ef as verified. */
+myna_rv Myna_verify(myna_card *card, myna_ap ap, uint16_t pin_ef,
+                    myna_pin_kind kind, const myna_secret *pin,
+                    int *tries_left);
 
 /* Was pin_ef verified since the current AP was selected? */
 bool Myna_is_verified(const myna_card *card, myna_ap ap, uint16_t pin_ef);

@@ -123,18 +123,9 @@ myna_rv myna_face_ap_unlock(myna_card *card, myna_face_key key,
   myna_rv rv = key_info(key, &ef, &kind);
   if(rv)
     return rv;
-  /* Refuse a malformed value before the AP selection: selecting would cost
-   * an APDU and drop what the session had unlocked, for a value that is
-   * never sent. */
-  myna_secret *norm = NULL;
-  rv = myna_pin_normalize(kind, value, &norm);
-  myna_secret_free(norm);
-  if(rv)
-    return rv;
-  rv = myna_face_ap_select(card);
-  if(rv)
-    return rv;
-  return Myna_verify(card, ef, kind, value, tries_left);
+  /* A malformed value is refused before the AP selection, which would cost
+   * an APDU and drop what the session had unlocked (Myna_verify). */
+  return Myna_verify(card, MYNA_AP_FACE, ef, kind, value, tries_left);
 }
 
 myna_rv myna_face_ap_read(myna_card *card, myna_face_data **out)

@@ -173,17 +173,8 @@ myna_rv myna_jpki_verify(myna_card *card, myna_jpki_key key,
     return MYNA_E_INVALID_ARGUMENT;
   if(known_no_sign(card, key))
     return MYNA_E_NO_SIGN_CERTIFICATE;
-  /* The PIN's form is checked before anything is sent, even SELECT. */
-  myna_secret *norm = NULL;
-  myna_rv rv = myna_pin_normalize(pin_kind(key), pin, &norm);
-  myna_secret_free(norm);
-  if(rv)
-    return rv;
-  rv = myna_jpki_select(card);
-  if(rv)
-    return rv;
-  return sign_side(card, key, Myna_verify(card, pin_ef(key), pin_kind(key), pin,
-                                    tries_left));
+  return sign_side(card, key, Myna_verify(card, MYNA_AP_JPKI, pin_ef(key),
+                                          pin_kind(key), pin, tries_left));
 }
 
 bool myna_jpki_is_verified(const myna_card *card, myna_jpki_key key)

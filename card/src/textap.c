@@ -33,15 +33,8 @@ myna_rv myna_text_ap_verify(myna_card *card, const myna_secret *pin,
 {
   if(!card || !pin)
     return MYNA_E_INVALID_ARGUMENT;
-  myna_secret *norm = NULL;
-  myna_rv rv = myna_pin_normalize(MYNA_PIN_TEXT, pin, &norm);
-  myna_secret_free(norm);
-  if(rv)
-    return rv;
-  rv = myna_text_ap_select(card);
-  if(rv)
-    return rv;
-  return Myna_verify(card, EF_PIN, MYNA_PIN_TEXT, pin, tries_left);
+  return Myna_verify(card, MYNA_AP_TEXT, EF_PIN, MYNA_PIN_TEXT, pin,
+                     tries_left);
 }
 
 myna_rv myna_text_ap_change_pin(myna_card *card, const myna_secret *new_pin)
