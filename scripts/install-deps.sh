@@ -28,6 +28,11 @@ PACKAGES=(
   # Tests: clang's sanitizer and libFuzzer runtimes (MYNA_FUZZ with clang).
   # gcc's ASan/UBSan runtimes come with gcc itself.
   libclang-rt-14-dev
+  # PC/SC: the pcsc-lite client library (drivers/pcsc), the daemon with the
+  # vsmartcard virtual reader the tests serve the software card through, and
+  # OpenSC as the independent implementation the interop tests and the
+  # benchmark compare against (opensc-tool, pkcs11-tool, opensc-pkcs11.so).
+  libpcsclite-dev pcscd vsmartcard-vpcd pcsc-tools opensc opensc-pkcs11
   # Base: certificate store for HTTPS (apt, later network tests).
   ca-certificates
 )

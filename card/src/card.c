@@ -75,6 +75,10 @@ void myna_card_free(myna_card *card)
 {
   if(!card)
     return;
+  if(card->txn_depth) {
+    card->txn_depth = 1;
+    myna_card_end(card);
+  }
   /* End with a reset so that no verified state survives this session. */
   if(card->must_reset && card->transport.ops->reset)
     (void)card->transport.ops->reset(card->transport.ctx);
@@ -132,6 +136,63 @@ myna_rv myna_card_is_present(myna_card *card, bool *present)
   return card->transport.ops->is_present(card->transport.ctx, present);
 }
 
+/* What a transport error means for what the session remembers. */
+static myna_rv transport_failed(myna_card *card, myna_rv rv)
+{
+  switch(rv) {
+  case MYNA_E_CARD_REMOVED:
+  case MYNA_E_NO_CARD:
+  case MYNA_E_READER_REMOVED:
+  case MYNA_E_NO_SERVICE:
+    /* Another card may come back: nothing of this one may be trusted. */
+    forget_selection(card);
+    drop_cache(card);
+    card->txn_lost = card->txn_depth > 0;
+    break;
+  case MYNA_E_CARD_RESET:
+    /* The same card, reset by another program: selection and verified PINs
+     * are gone, its certificates are still its own. */
+    forget_selection(card);
+    card->must_reset = false;
+    card->txn_lost = card->txn_depth > 0;
+    break;
+  default:
+    break;
+  }
+  return rv;
+}
+
+myna_rv myna_card_begin(myna_card *card)
+{
+  if(!card)
+    return MYNA_E_INVALID_ARGUMENT;
+  if(card->txn_depth++ > 0 || !card->transport.ops->begin)
+    return MYNA_OK;
+  card->txn_lost = false;
+  myna_rv rv = card->transport.ops->begin(card->transport.ctx);
+  if(rv) {
+    card->txn_depth = 0;
+    return transport_failed(card, rv);
+  }
+  return MYNA_OK;
+}
+
+void myna_card_end(myna_card *card)
+{
+  if(card->txn_depth == 0 || --card->txn_depth > 0)
+    return;
+  /* A transaction the card's loss or reset already ended is not ended again. */
+  if(card->transport.ops->end && !card->txn_lost)
+    (void)card->transport.ops->end(card->transport.ctx);
+  card->txn_lost = false;
+}
+
+myna_rv Myna_op_end(myna_card *card, myna_rv rv)
+{
+  myna_card_end(card);
+  return rv;
+}
+
 static void trace_command(myna_card *card, const myna_apdu *a,
                           const uint8_t *bytes, size_t len)
 {
@@ -187,14 +248,8 @@ static myna_rv exchange(myna_card *card, const myna_apdu *a, size_t *data_len,
                                      card->rsp, MYNA_APDU_MAX_RESPONSE, &rlen);
   if(a->sensitive)
     Myna_wipe(card->cmd, clen);
-  if(rv) {
-    if(rv == MYNA_E_CARD_REMOVED || rv == MYNA_E_NO_CARD) {
-      /* Another card may come back: nothing of this one may be trusted. */
-      forget_selection(card);
-      drop_cache(card);
-    }
-    return rv;
-  }
+  if(rv)
+    return transport_failed(card, rv);
   if(rlen > MYNA_APDU_MAX_RESPONSE)
     return MYNA_E_MALFORMED_RESPONSE;
   if(card->trace)

@@ -40,12 +40,21 @@ struct myna_card {
                              session believes, so ending needs a reset */
   bool personal;          /* responses carry personal data: traced masked */
   bool no_sign_cert;      /* the card has shown it has no signature side */
+  unsigned txn_depth;     /* nesting of myna_card_begin */
+  bool txn_lost;          /* the open transaction ended with the card */
   myna_trace_fn trace;
   void *trace_user;
   myna_cached certs[4];   /* by myna_jpki_cert */
   uint8_t *cmd;           /* MYNA_APDU_MAX_COMMAND, wiped after PIN commands */
   uint8_t *rsp;           /* MYNA_APDU_MAX_RESPONSE */
 };
+
+/* Every public operation that sends more than one APDU runs as
+ *   rv = myna_card_begin(card); if(rv) return rv;
+ *   rv = the operation;
+ *   return Myna_op_end(card, rv);
+ * so that it is one transaction of the transport. */
+myna_rv Myna_op_end(myna_card *card, myna_rv rv);
 
 /* Select the AP unless it is the current one. Selecting another AP clears the
  * card's security state, and the session forgets what was verified. A 6A82

@@ -98,7 +98,9 @@ myna_rv myna_face_ap_select(myna_card *card)
   return Myna_select_ap(card, MYNA_AP_FACE);
 }
 
-myna_rv myna_face_ap_tries_left(myna_card *card, myna_face_key key, int *tries)
+static myna_rv face_ap_tries_left_op(myna_card *card,
+                                     myna_face_key key,
+                                     int *tries)
 {
   if(!card || !tries)
     return MYNA_E_INVALID_ARGUMENT;
@@ -113,8 +115,18 @@ myna_rv myna_face_ap_tries_left(myna_card *card, myna_face_key key, int *tries)
   return Myna_tries_left(card, ef, tries);
 }
 
-myna_rv myna_face_ap_unlock(myna_card *card, myna_face_key key,
-                            const myna_secret *value, int *tries_left)
+myna_rv myna_face_ap_tries_left(myna_card *card, myna_face_key key, int *tries)
+{
+  myna_rv rv = myna_card_begin(card);
+  if(rv)
+    return rv;
+  return Myna_op_end(card, face_ap_tries_left_op(card, key, tries));
+}
+
+static myna_rv face_ap_unlock_op(myna_card *card,
+                                 myna_face_key key,
+                                 const myna_secret *value,
+                                 int *tries_left)
 {
   if(!card || !value)
     return MYNA_E_INVALID_ARGUMENT;
@@ -128,7 +140,17 @@ myna_rv myna_face_ap_unlock(myna_card *card, myna_face_key key,
   return Myna_verify(card, MYNA_AP_FACE, ef, kind, value, tries_left);
 }
 
-myna_rv myna_face_ap_read(myna_card *card, myna_face_data **out)
+myna_rv myna_face_ap_unlock(myna_card *card, myna_face_key key,
+                            const myna_secret *value, int *tries_left)
+{
+  myna_rv rv = myna_card_begin(card);
+  if(rv)
+    return rv;
+  return Myna_op_end(card, face_ap_unlock_op(card, key, value, tries_left));
+}
+
+static myna_rv face_ap_read_op(myna_card *card,
+                               myna_face_data **out)
 {
   if(!card || !out)
     return MYNA_E_INVALID_ARGUMENT;
@@ -146,6 +168,14 @@ myna_rv myna_face_ap_read(myna_card *card, myna_face_data **out)
   rv = myna_face_ap_parse(raw, raw_len, out);
   Myna_free_wiped(raw, raw_len);
   return rv;
+}
+
+myna_rv myna_face_ap_read(myna_card *card, myna_face_data **out)
+{
+  myna_rv rv = myna_card_begin(card);
+  if(rv)
+    return rv;
+  return Myna_op_end(card, face_ap_read_op(card, out));
 }
 
 /* Filler (00 or FF) may pad the rest of an EF after its last object. */

@@ -59,8 +59,10 @@ myna_rv myna_jpki_select(myna_card *card)
   return Myna_select_ap(card, MYNA_AP_JPKI);
 }
 
-myna_rv myna_jpki_read_certificate(myna_card *card, myna_jpki_cert which,
-                                   const uint8_t **der, size_t *der_len)
+static myna_rv jpki_read_certificate_op(myna_card *card,
+                                        myna_jpki_cert which,
+                                        const uint8_t **der,
+                                        size_t *der_len)
 {
   static const uint16_t ef[] = {
     [MYNA_JPKI_CERT_AUTH] = EF_AUTH_CERT,
@@ -101,7 +103,17 @@ myna_rv myna_jpki_read_certificate(myna_card *card, myna_jpki_cert which,
   return MYNA_OK;
 }
 
-myna_rv myna_jpki_token_label(myna_card *card, char label[33])
+myna_rv myna_jpki_read_certificate(myna_card *card, myna_jpki_cert which,
+                                   const uint8_t **der, size_t *der_len)
+{
+  myna_rv rv = myna_card_begin(card);
+  if(rv)
+    return rv;
+  return Myna_op_end(card, jpki_read_certificate_op(card, which, der, der_len));
+}
+
+static myna_rv jpki_token_label_op(myna_card *card,
+                                   char label[33])
 {
   if(!card || !label)
     return MYNA_E_INVALID_ARGUMENT;
@@ -130,7 +142,17 @@ myna_rv myna_jpki_token_label(myna_card *card, char label[33])
   return MYNA_OK;
 }
 
-myna_rv myna_jpki_cert_availability(myna_card *card, bool *auth, bool *sign)
+myna_rv myna_jpki_token_label(myna_card *card, char label[33])
+{
+  myna_rv rv = myna_card_begin(card);
+  if(rv)
+    return rv;
+  return Myna_op_end(card, jpki_token_label_op(card, label));
+}
+
+static myna_rv jpki_cert_availability_op(myna_card *card,
+                                         bool *auth,
+                                         bool *sign)
 {
   if(!card || !auth || !sign)
     return MYNA_E_INVALID_ARGUMENT;
@@ -154,7 +176,17 @@ myna_rv myna_jpki_cert_availability(myna_card *card, bool *auth, bool *sign)
   return MYNA_OK;
 }
 
-myna_rv myna_jpki_tries_left(myna_card *card, myna_jpki_key key, int *tries)
+myna_rv myna_jpki_cert_availability(myna_card *card, bool *auth, bool *sign)
+{
+  myna_rv rv = myna_card_begin(card);
+  if(rv)
+    return rv;
+  return Myna_op_end(card, jpki_cert_availability_op(card, auth, sign));
+}
+
+static myna_rv jpki_tries_left_op(myna_card *card,
+                                  myna_jpki_key key,
+                                  int *tries)
 {
   if(!card || !tries)
     return MYNA_E_INVALID_ARGUMENT;
@@ -166,8 +198,18 @@ myna_rv myna_jpki_tries_left(myna_card *card, myna_jpki_key key, int *tries)
   return sign_side(card, key, Myna_tries_left(card, pin_ef(key), tries));
 }
 
-myna_rv myna_jpki_verify(myna_card *card, myna_jpki_key key,
-                         const myna_secret *pin, int *tries_left)
+myna_rv myna_jpki_tries_left(myna_card *card, myna_jpki_key key, int *tries)
+{
+  myna_rv rv = myna_card_begin(card);
+  if(rv)
+    return rv;
+  return Myna_op_end(card, jpki_tries_left_op(card, key, tries));
+}
+
+static myna_rv jpki_verify_op(myna_card *card,
+                              myna_jpki_key key,
+                              const myna_secret *pin,
+                              int *tries_left)
 {
   if(!card || !pin)
     return MYNA_E_INVALID_ARGUMENT;
@@ -175,6 +217,15 @@ myna_rv myna_jpki_verify(myna_card *card, myna_jpki_key key,
     return MYNA_E_NO_SIGN_CERTIFICATE;
   return sign_side(card, key, Myna_verify(card, MYNA_AP_JPKI, pin_ef(key),
                                           pin_kind(key), pin, tries_left));
+}
+
+myna_rv myna_jpki_verify(myna_card *card, myna_jpki_key key,
+                         const myna_secret *pin, int *tries_left)
+{
+  myna_rv rv = myna_card_begin(card);
+  if(rv)
+    return rv;
+  return Myna_op_end(card, jpki_verify_op(card, key, pin, tries_left));
 }
 
 bool myna_jpki_is_verified(const myna_card *card, myna_jpki_key key)
@@ -261,10 +312,13 @@ myna_rv myna_digestinfo_build(myna_hash_alg alg, const uint8_t *hash,
   return MYNA_OK;
 }
 
-myna_rv myna_jpki_sign_digestinfo(myna_card *card, myna_jpki_key key,
-                                  const uint8_t *digestinfo, size_t di_len,
-                                  uint8_t *sig, size_t sig_cap,
-                                  size_t *sig_len)
+static myna_rv jpki_sign_digestinfo_op(myna_card *card,
+                                       myna_jpki_key key,
+                                       const uint8_t *digestinfo,
+                                       size_t di_len,
+                                       uint8_t *sig,
+                                       size_t sig_cap,
+                                       size_t *sig_len)
 {
   /* PKCS#1 v1.5 type 1 with a 2048-bit key carries at most 245 bytes. */
   if(!card || !digestinfo || !di_len || di_len > 245 || !sig || !sig_len)
@@ -290,6 +344,18 @@ myna_rv myna_jpki_sign_digestinfo(myna_card *card, myna_jpki_key key,
   return MYNA_OK;
 }
 
+myna_rv myna_jpki_sign_digestinfo(myna_card *card, myna_jpki_key key,
+                                  const uint8_t *digestinfo, size_t di_len,
+                                  uint8_t *sig, size_t sig_cap,
+                                  size_t *sig_len)
+{
+  myna_rv rv = myna_card_begin(card);
+  if(rv)
+    return rv;
+  return Myna_op_end(card, jpki_sign_digestinfo_op(card, key, digestinfo, di_len,
+                                                   sig, sig_cap, sig_len));
+}
+
 myna_rv myna_jpki_sign_hash(myna_card *card, myna_jpki_key key,
                             myna_hash_alg alg, const uint8_t *hash,
                             size_t hash_len, uint8_t *sig, size_t sig_cap,
@@ -305,8 +371,9 @@ myna_rv myna_jpki_sign_hash(myna_card *card, myna_jpki_key key,
                                    sig_len);
 }
 
-myna_rv myna_jpki_change_pin(myna_card *card, myna_jpki_key key,
-                             const myna_secret *new_pin)
+static myna_rv jpki_change_pin_op(myna_card *card,
+                                  myna_jpki_key key,
+                                  const myna_secret *new_pin)
 {
   if(!card || !new_pin)
     return MYNA_E_INVALID_ARGUMENT;
@@ -315,4 +382,13 @@ myna_rv myna_jpki_change_pin(myna_card *card, myna_jpki_key key,
   if(!Myna_is_verified(card, MYNA_AP_JPKI, pin_ef(key)))
     return MYNA_E_SECURITY_STATUS;
   return Myna_change_reference_data(card, pin_ef(key), pin_kind(key), new_pin);
+}
+
+myna_rv myna_jpki_change_pin(myna_card *card, myna_jpki_key key,
+                             const myna_secret *new_pin)
+{
+  myna_rv rv = myna_card_begin(card);
+  if(rv)
+    return rv;
+  return Myna_op_end(card, jpki_change_pin_op(card, key, new_pin));
 }

@@ -18,7 +18,8 @@ myna_rv myna_text_ap_select(myna_card *card)
   return Myna_select_ap(card, MYNA_AP_TEXT);
 }
 
-myna_rv myna_text_ap_tries_left(myna_card *card, int *tries)
+static myna_rv text_ap_tries_left_op(myna_card *card,
+                                     int *tries)
 {
   if(!card || !tries)
     return MYNA_E_INVALID_ARGUMENT;
@@ -28,8 +29,17 @@ myna_rv myna_text_ap_tries_left(myna_card *card, int *tries)
   return Myna_tries_left(card, EF_PIN, tries);
 }
 
-myna_rv myna_text_ap_verify(myna_card *card, const myna_secret *pin,
-                            int *tries_left)
+myna_rv myna_text_ap_tries_left(myna_card *card, int *tries)
+{
+  myna_rv rv = myna_card_begin(card);
+  if(rv)
+    return rv;
+  return Myna_op_end(card, text_ap_tries_left_op(card, tries));
+}
+
+static myna_rv text_ap_verify_op(myna_card *card,
+                                 const myna_secret *pin,
+                                 int *tries_left)
 {
   if(!card || !pin)
     return MYNA_E_INVALID_ARGUMENT;
@@ -37,13 +47,31 @@ myna_rv myna_text_ap_verify(myna_card *card, const myna_secret *pin,
                      tries_left);
 }
 
-myna_rv myna_text_ap_change_pin(myna_card *card, const myna_secret *new_pin)
+myna_rv myna_text_ap_verify(myna_card *card, const myna_secret *pin,
+                            int *tries_left)
+{
+  myna_rv rv = myna_card_begin(card);
+  if(rv)
+    return rv;
+  return Myna_op_end(card, text_ap_verify_op(card, pin, tries_left));
+}
+
+static myna_rv text_ap_change_pin_op(myna_card *card,
+                                     const myna_secret *new_pin)
 {
   if(!card || !new_pin)
     return MYNA_E_INVALID_ARGUMENT;
   if(!Myna_is_verified(card, MYNA_AP_TEXT, EF_PIN))
     return MYNA_E_SECURITY_STATUS;
   return Myna_change_reference_data(card, EF_PIN, MYNA_PIN_TEXT, new_pin);
+}
+
+myna_rv myna_text_ap_change_pin(myna_card *card, const myna_secret *new_pin)
+{
+  myna_rv rv = myna_card_begin(card);
+  if(rv)
+    return rv;
+  return Myna_op_end(card, text_ap_change_pin_op(card, new_pin));
 }
 
 static bool is_digits(const uint8_t *p, size_t n)
@@ -185,7 +213,8 @@ static myna_rv read_protected(myna_card *card, uint16_t fid, uint8_t **buf,
   return Myna_read_personal_ef(card, fid, buf, len);
 }
 
-myna_rv myna_text_ap_read_my_number(myna_card *card, myna_secret **out)
+static myna_rv text_ap_read_my_number_op(myna_card *card,
+                                         myna_secret **out)
 {
   if(!card || !out)
     return MYNA_E_INVALID_ARGUMENT;
@@ -200,7 +229,16 @@ myna_rv myna_text_ap_read_my_number(myna_card *card, myna_secret **out)
   return rv;
 }
 
-myna_rv myna_text_ap_read_basic_info(myna_card *card, myna_basic_info **out)
+myna_rv myna_text_ap_read_my_number(myna_card *card, myna_secret **out)
+{
+  myna_rv rv = myna_card_begin(card);
+  if(rv)
+    return rv;
+  return Myna_op_end(card, text_ap_read_my_number_op(card, out));
+}
+
+static myna_rv text_ap_read_basic_info_op(myna_card *card,
+                                          myna_basic_info **out)
 {
   if(!card || !out)
     return MYNA_E_INVALID_ARGUMENT;
@@ -213,4 +251,12 @@ myna_rv myna_text_ap_read_basic_info(myna_card *card, myna_basic_info **out)
   rv = myna_text_ap_parse_basic_info(buf, len, out);
   Myna_free_wiped(buf, len);
   return rv;
+}
+
+myna_rv myna_text_ap_read_basic_info(myna_card *card, myna_basic_info **out)
+{
+  myna_rv rv = myna_card_begin(card);
+  if(rv)
+    return rv;
+  return Myna_op_end(card, text_ap_read_basic_info_op(card, out));
 }

@@ -541,6 +541,109 @@ static void test_basic_info_rejects_bad_text(void)
   }
 }
 
+/* Every multi-APDU operation is one transaction of the transport; an
+ * operation the caller brackets with myna_card_begin/end (VERIFY and the
+ * signature it allows) is one transaction as a whole. */
+static void test_operations_are_transactions(void)
+{
+  myna_test_exchange x[] = {
+    { SEL_JPKI, OK },
+    { "00 A4 02 0C 02 00 18", OK },
+    { "00 20 00 80", "63 C3" },
+    { "00 20 00 80 04 31 32 33 34", OK },
+    { "00 A4 02 0C 02 00 17", OK },
+    { "80 2A 00 80 33 30 31 30 0D 06 09 60 86 48 01 65 03 04 02 01 05 00 04 20"
+      " 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"
+      " 00 00 00 00 00 00 00 00 00", sig_hex },
+  };
+  myna_test_mock *m;
+  myna_card *card = open_script(x, G_N_ELEMENTS(x), true, &m);
+  g_autoptr(GString) log = g_string_new("");
+  myna_test_mock_record(m, log);
+  int tries = -1;
+  g_assert_cmpint(myna_jpki_tries_left(card, MYNA_JPKI_KEY_AUTH, &tries), ==, MYNA_OK);
+  g_assert_cmpstr(log->str, ==, "[AAA]");
+  g_assert_cmpint(myna_card_begin(card), ==, MYNA_OK);
+  myna_secret *pin = myna_test_secret("1234");
+  g_assert_cmpint(myna_jpki_verify(card, MYNA_JPKI_KEY_AUTH, pin, NULL), ==, MYNA_OK);
+  myna_secret_free(pin);
+  uint8_t hash[32] = { 0 }, sig[256];
+  size_t sl;
+  g_assert_cmpint(myna_jpki_sign_hash(card, MYNA_JPKI_KEY_AUTH, MYNA_HASH_SHA256,
+                                      hash, 32, sig, sizeof(sig), &sl), ==, MYNA_OK);
+  myna_card_end(card);
+  g_assert_cmpstr(log->str, ==, "[AAA][AAA]");
+  /* A PIN refused locally opens no transaction and sends nothing. */
+  pin = myna_test_secret("12a4");
+  g_assert_cmpint(myna_jpki_verify(card, MYNA_JPKI_KEY_AUTH, pin, NULL), ==,
+                  MYNA_E_PIN_FORMAT);
+  myna_secret_free(pin);
+  g_assert_cmpstr(log->str, ==, "[AAA][AAA][]");
+  myna_card_free(card);
+  g_assert_cmpstr(log->str, ==, "[AAA][AAA][]R");
+}
+
+/* A card lost inside a transaction ends it: no end is sent for it, and the
+ * next operation opens a new one and selects again. */
+static void test_removal_ends_transaction(void)
+{
+  myna_test_exchange x[] = {
+    { SEL_JPKI, OK },
+    { "00 A4 02 0C 02 00 18", "REMOVED" },
+    { SEL_JPKI, OK },
+    { "00 A4 02 0C 02 00 18", OK },
+    { "00 20 00 80", "63 C3" },
+  };
+  myna_test_mock *m;
+  myna_card *card = open_script(x, G_N_ELEMENTS(x), true, &m);
+  g_autoptr(GString) log = g_string_new("");
+  myna_test_mock_record(m, log);
+  int tries = -1;
+  g_assert_cmpint(myna_jpki_tries_left(card, MYNA_JPKI_KEY_AUTH, &tries), ==,
+                  MYNA_E_CARD_REMOVED);
+  g_assert_cmpint(myna_jpki_tries_left(card, MYNA_JPKI_KEY_AUTH, &tries), ==, MYNA_OK);
+  g_assert_cmpint(tries, ==, 3);
+  g_assert_cmpstr(log->str, ==, "[AA[AAA]");
+  myna_card_free(card);
+}
+
+/* Another program reset the card: the session forgets the selection and the
+ * verified PIN (the card did too), keeps no transaction open, and the next
+ * operation selects again and works. Nothing is re-sent by itself. */
+static void test_reset_by_another_program(void)
+{
+  myna_test_exchange x[] = {
+    { SEL_JPKI, OK },
+    { "00 A4 02 0C 02 00 18", OK },
+    { "00 20 00 80 04 31 32 33 34", OK },
+    { "00 A4 02 0C 02 00 17", "RESET" },
+    { SEL_JPKI, OK },
+    { "00 A4 02 0C 02 00 18", OK },
+    { "00 20 00 80", "63 C3" },
+  };
+  myna_test_mock *m;
+  myna_card *card = open_script(x, G_N_ELEMENTS(x), true, &m);
+  g_autoptr(GString) log = g_string_new("");
+  myna_test_mock_record(m, log);
+  myna_secret *pin = myna_test_secret("1234");
+  g_assert_cmpint(myna_jpki_verify(card, MYNA_JPKI_KEY_AUTH, pin, NULL), ==, MYNA_OK);
+  myna_secret_free(pin);
+  uint8_t hash[32] = { 0 }, sig[256];
+  size_t sl;
+  g_assert_cmpint(myna_jpki_sign_hash(card, MYNA_JPKI_KEY_AUTH, MYNA_HASH_SHA256,
+                                      hash, 32, sig, sizeof(sig), &sl),
+                  ==, MYNA_E_CARD_RESET);
+  g_assert_false(myna_jpki_is_verified(card, MYNA_JPKI_KEY_AUTH));
+  int tries = -1;
+  g_assert_cmpint(myna_jpki_tries_left(card, MYNA_JPKI_KEY_AUTH, &tries), ==, MYNA_OK);
+  g_assert_cmpint(tries, ==, 3);
+  g_assert_cmpuint(myna_test_mock_consumed(m), ==, G_N_ELEMENTS(x));
+  g_assert_cmpstr(log->str, ==, "[AAA][A[AAA]");
+  myna_card_free(card);
+  /* The card was reset by the other program: nothing verified to undo. */
+  g_assert_cmpstr(log->str, ==, "[AAA][A[AAA]");
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -567,5 +670,8 @@ int main(int argc, char **argv)
   g_test_add_func("/card/trace-masks-pin", test_trace_masks_pin);
   g_test_add_func("/card/text-ap-trace", test_text_ap_trace);
   g_test_add_func("/card/basic-info-rejects-bad-text", test_basic_info_rejects_bad_text);
+  g_test_add_func("/card/operations-are-transactions", test_operations_are_transactions);
+  g_test_add_func("/card/removal-ends-transaction", test_removal_ends_transaction);
+  g_test_add_func("/card/reset-by-another-program", test_reset_by_another_program);
   return g_test_run();
 }

@@ -12,6 +12,7 @@ struct myna_test_mock {
   size_t pos;
   bool extended;
   unsigned *resets;
+  GString *log;
 };
 
 size_t myna_test_unhex(const char *hex, uint8_t *out, size_t cap)
@@ -58,8 +59,12 @@ static myna_rv mock_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len,
   size_t want_len = myna_test_unhex(x->command, want, sizeof(want));
   g_autofree char *want_hex = myna_test_hex(want, want_len);
   g_assert_cmpstr(got, ==, want_hex);
+  if(m->log)
+    g_string_append_c(m->log, 'A');
   if(!strcmp(x->response, "REMOVED"))
     return MYNA_E_CARD_REMOVED;
+  if(!strcmp(x->response, "RESET"))
+    return MYNA_E_CARD_RESET;
   if(!strcmp(x->response, "IO"))
     return MYNA_E_IO;
   *resp_len = myna_test_unhex(x->response, resp, resp_cap);
@@ -80,6 +85,24 @@ static myna_rv mock_reset(void *ctx)
   myna_test_mock *m = ctx;
   if(m->resets)
     (*m->resets)++;
+  if(m->log)
+    g_string_append_c(m->log, 'R');
+  return MYNA_OK;
+}
+
+static myna_rv mock_begin(void *ctx)
+{
+  myna_test_mock *m = ctx;
+  if(m->log)
+    g_string_append_c(m->log, '[');
+  return MYNA_OK;
+}
+
+static myna_rv mock_end(void *ctx)
+{
+  myna_test_mock *m = ctx;
+  if(m->log)
+    g_string_append_c(m->log, ']');
   return MYNA_OK;
 }
 
@@ -106,6 +129,8 @@ static const myna_transport_ops mock_ops = {
   .get_caps = mock_caps,
   .reset = mock_reset,
   .is_present = mock_present,
+  .begin = mock_begin,
+  .end = mock_end,
   .name = mock_name,
   .destroy = mock_destroy,
 };
@@ -131,6 +156,11 @@ size_t myna_test_mock_consumed(const myna_test_mock *mock)
 void myna_test_mock_count_resets(myna_test_mock *mock, unsigned *resets)
 {
   mock->resets = resets;
+}
+
+void myna_test_mock_record(myna_test_mock *mock, GString *log)
+{
+  mock->log = log;
 }
 
 const char *myna_test_pki_dir(void)

@@ -34,6 +34,12 @@ size_t myna_test_mock_consumed(const myna_test_mock *mock);
  * transport: it is kept in *resets, given with myna_test_mock_count_resets. */
 void myna_test_mock_count_resets(myna_test_mock *mock, unsigned *resets);
 
+/* Record what crosses the mock transport into log, one character each: '['
+ * begin of a transaction, ']' its end, 'A' an APDU, 'R' a reset. A response
+ * "RESET" in a script makes the transport answer MYNA_E_CARD_RESET (another
+ * program reset the card), "REMOVED" MYNA_E_CARD_REMOVED, "IO" MYNA_E_IO. */
+void myna_test_mock_record(myna_test_mock *mock, GString *log);
+
 /* Parse hex (spaces ignored) into out; aborts the test on bad input. */
 size_t myna_test_unhex(const char *hex, uint8_t *out, size_t cap);
 /* Hex of bytes, upper case with spaces, g_free'd by the caller. */

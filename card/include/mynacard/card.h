@@ -52,6 +52,16 @@ unsigned long myna_card_apdu_count(const myna_card *card);
 /* Reset the card and forget all selection, verification and cached data. */
 myna_rv myna_card_reset(myna_card *card);
 
+/* Group several operations (say VERIFY and the signature it allows) into
+ * one transaction of the transport, so that no other program's commands come
+ * between them. Every public operation of the card layer already runs in its
+ * own transaction; these calls nest, and the transport's transaction ends
+ * with the outermost myna_card_end. Each successful begin needs one end.
+ * Errors of begin: those of the transport (card removed, card reset, service
+ * gone ...). */
+myna_rv myna_card_begin(myna_card *card);
+void myna_card_end(myna_card *card);
+
 /* Is the card still present (asks the transport, sends no APDU)? */
 myna_rv myna_card_is_present(myna_card *card, bool *present);
 

@@ -42,6 +42,12 @@ typedef enum myna_rv {
   MYNA_E_BUFFER_TOO_SMALL,
   MYNA_E_CANCELLED,
   MYNA_E_DECODE,             /* an image or certificate could not be decoded */
+  MYNA_E_NO_READER,          /* no reader connected, or none matches the name asked for */
+  MYNA_E_READER_AMBIGUOUS,   /* the name asked for matches more than one reader */
+  MYNA_E_READER_REMOVED,     /* the reader was unplugged during or between operations */
+  MYNA_E_NO_SERVICE,         /* the smart card service (pcscd) is not running */
+  MYNA_E_CARD_RESET,         /* another program reset the card: verified PINs are gone */
+  MYNA_E_READER_BUSY,        /* another program holds the card exclusively */
   MYNA_E_COUNT               /* number of codes; not an error */
 } myna_rv;
 

@@ -5,6 +5,18 @@
  * A transport moves one command APDU and returns one response APDU (data and
  * SW1 SW2); it does not interpret status words - 61xx and 6Cxx are handled
  * once, centrally, in the card layer (card.h).
+ *
+ * Errors a transport returns, and what the card layer does with them:
+ *   MYNA_E_NO_CARD / MYNA_E_CARD_REMOVED  the card is not (or no longer) there
+ *   MYNA_E_CARD_RESET     another program reset the card; the transport has
+ *                         reconnected, the card layer forgets what was
+ *                         selected and verified, the next command works
+ *   MYNA_E_READER_REMOVED the reader went away
+ *   MYNA_E_NO_SERVICE     the service behind the reader (pcscd) went away
+ *   MYNA_E_READER_BUSY    another program holds the card exclusively
+ *   MYNA_E_IO, MYNA_E_TIMEOUT, MYNA_E_BUFFER_TOO_SMALL, MYNA_E_INVALID_ARGUMENT
+ * None of them is retried by the card layer: a command that carried a PIN
+ * must never be sent twice.
  */
 #ifndef MYNACARD_TRANSPORT_H
 #define MYNACARD_TRANSPORT_H
@@ -39,6 +51,12 @@ typedef struct myna_transport_ops {
   myna_rv (*reset)(void *ctx);
   /* Is a card present right now? */
   myna_rv (*is_present)(void *ctx, bool *present);
+  /* Optional (NULL when the path has no such notion): start and end a
+   * transaction, so that no other program's commands interleave with a
+   * multi-APDU operation. The card layer nests them (card.h) and calls
+   * end once for every begin that succeeded. */
+  myna_rv (*begin)(void *ctx);
+  myna_rv (*end)(void *ctx);
   /* Human name of the reader / device. */
   const char *(*name)(void *ctx);
   /* Disconnect and free ctx. */
