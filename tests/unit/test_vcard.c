@@ -1188,6 +1188,23 @@ static void test_atr(void)
   myna_test_vcard_free(card);
 }
 
+/* pcscd picks the protocol from the ATR: a card in T=0 mode must offer T=0
+ * alone (no TD1, hence no TCK), and T=1 again once the quirk is gone. */
+static void test_atr_follows_the_t0_quirk(void)
+{
+  myna_vcard *card = myna_test_vcard_new("adult", MYNA_VCARD_QUIRK_T0);
+  size_t n = 0;
+  const uint8_t *atr = myna_vcard_atr(card, &n);
+  g_assert_cmpmem(atr, n, "\x3B\x60\x00\xFF", 4);
+  myna_vcard_set_quirks(card, MYNA_VCARD_QUIRK_SHORT_ONLY, 0);
+  atr = myna_vcard_atr(card, &n);
+  g_assert_cmpmem(atr, n, "\x3B\xE0\x00\xFF\x81\x31\xFE\x45\x14", 9);
+  myna_vcard_set_quirks(card, MYNA_VCARD_QUIRK_T0 | MYNA_VCARD_QUIRK_SLOW, 1);
+  atr = myna_vcard_atr(card, &n);
+  g_assert_cmpmem(atr, n, "\x3B\x60\x00\xFF", 4);
+  myna_test_vcard_free(card);
+}
+
 /* ---- the in-process transport -------------------------------------------- */
 
 static void test_transport_serves_the_card(void)
@@ -1449,6 +1466,8 @@ int main(int argc, char **argv)
   g_test_add_func("/vcard/power/removal-after-n-then-reinsert",
                   test_removal_after_n_apdus_then_reinsert);
   g_test_add_func("/vcard/power/atr", test_atr);
+  g_test_add_func("/vcard/power/atr-follows-the-t0-quirk",
+                  test_atr_follows_the_t0_quirk);
   g_test_add_func("/vcard/transport/serves-the-card",
                   test_transport_serves_the_card);
   g_test_add_func("/vcard/transport/owning-frees-the-card",

@@ -66,8 +66,14 @@
 
 const int Vcard_max_tries[VCARD_PIN_COUNT] = { 3, 5, 3, 10, 10 };
 
+/* T=1 only: TB1 00, TC1 FF, TD1 81 and TD2 31 (T=1; TA3 FE IFSC 254,
+ * TB3 45 BWI/CWI), then TCK. */
 static const uint8_t card_atr[] = { 0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE,
                                     0x45, 0x14 };
+/* The T=0 quirk presents T=0 only, so that PC/SC readers (vpcd under pcscd)
+ * negotiate T=0 and the client sees 61xx: TB1 00, TC1 FF and no TD1. A card
+ * offering T=0 alone has no TCK. */
+static const uint8_t card_atr_t0[] = { 0x3B, 0x60, 0x00, 0xFF };
 
 static const struct {
   vcard_ap ap;
@@ -557,9 +563,10 @@ bool myna_vcard_is_present(const myna_vcard *card)
 
 const uint8_t *myna_vcard_atr(const myna_vcard *card, size_t *len)
 {
+  bool t0 = card && (card->quirks & MYNA_VCARD_QUIRK_T0);
   if(len)
-    *len = sizeof(card_atr);
-  return card_atr;
+    *len = t0 ? sizeof(card_atr_t0) : sizeof(card_atr);
+  return t0 ? card_atr_t0 : card_atr;
 }
 
 unsigned long myna_vcard_apdu_count(const myna_vcard *card)

@@ -61,7 +61,9 @@ void myna_vcard_remove_after(myna_vcard *card, unsigned long n);
 void myna_vcard_set_present(myna_vcard *card, bool present);
 bool myna_vcard_is_present(const myna_vcard *card);
 
-/* ATR the card presents (for vpcd and PC/SC). */
+/* ATR the card presents (for vpcd and PC/SC): T=1 only
+ * (3B E0 00 FF 81 31 FE 45 14), or T=0 only (3B 60 00 FF) while the T=0 quirk
+ * is set. */
 const uint8_t *myna_vcard_atr(const myna_vcard *card, size_t *len);
 
 /* Number of APDUs processed since load. */
