@@ -28,7 +28,10 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include <glib-unix.h>
+
 #include "mynacard/mynacard.h"
+#include "mynapcsc/pcsc.h"
 #include "mynavcard/vcard.h"
 
 /* Exit codes (documented in mynacard.1). */
@@ -42,7 +45,8 @@ enum {
   EXIT_REMOVED = 6,
   EXIT_NOT_SUPPORTED = 7,
   EXIT_IO = 8,
-  EXIT_PIN_FORMAT = 9
+  EXIT_PIN_FORMAT = 9,
+  EXIT_NO_READER = 10
 };
 
 typedef struct cli {
@@ -53,8 +57,10 @@ typedef struct cli {
   bool trace;
   bool pin_stdin;
   bool japanese;
+  bool exclusive;
   myna_card *card;
   myna_vcard *vc;
+  myna_pcsc *pcsc;
 } cli;
 
 static const char *msg(const cli *c, const char *en, const char *ja)
@@ -75,7 +81,15 @@ static int exit_code(myna_rv rv)
   case MYNA_E_NOT_MYNUMBER_CARD:
     return EXIT_NO_CARD;
   case MYNA_E_CARD_REMOVED:
+  case MYNA_E_CARD_RESET:
     return EXIT_REMOVED;
+  case MYNA_E_NO_READER:
+  case MYNA_E_READER_REMOVED:
+  case MYNA_E_NO_SERVICE:
+  case MYNA_E_READER_BUSY:
+    return EXIT_NO_READER;
+  case MYNA_E_READER_AMBIGUOUS:
+    return EXIT_USAGE;
   case MYNA_E_NOT_SUPPORTED:
   case MYNA_E_NO_SIGN_CERTIFICATE:
   case MYNA_E_INS_NOT_SUPPORTED:
@@ -127,7 +141,9 @@ static void print_help(void)
     "Usage: mynacard [OPTIONS] COMMAND [ARGS]\n"
     "\n"
     "Options:\n"
-    "  --reader NAME      use the reader whose name contains NAME\n"
+    "  --reader NAME      use the PC/SC reader of that name, or whose name\n"
+    "                     contains NAME (default: the reader holding a card)\n"
+    "  --exclusive        keep other programs off the card until the end\n"
     "  --vcard PROFILE    use the software card described by PROFILE\n"
     "  --quirks SPEC      software card quirks: short-only,t0,slow=MS\n"
     "  --json             machine-readable output\n"
@@ -137,6 +153,7 @@ static void print_help(void)
     "\n"
     "Commands:\n"
     "  readers                         list readers and card presence\n"
+    "  watch [--count N]               print reader and card events as they come\n"
     "  info                            card and certificate summary\n"
     "  pin-status                      tries left for every PIN (spends none)\n"
     "  cert auth|auth-ca|sign|sign-ca [--pem|--der] [-o FILE]\n"
@@ -148,7 +165,8 @@ static void print_help(void)
     "  change-pin auth|sign|text\n"
     "\n"
     "Exit codes: 0 ok, 1 error, 2 usage, 3 wrong PIN, 4 PIN blocked, 5 no card,\n"
-    "6 card removed, 7 not supported, 8 I/O error, 9 PIN refused before sending.");
+    "6 card removed or reset, 7 not supported, 8 I/O error, 9 PIN refused before\n"
+    "sending, 10 no reader or smart card service.");
 }
 
 /* ---- output helpers ---- */
@@ -236,20 +254,26 @@ static int write_out(const cli *c, const char *path, const void *data,
 
 /* ---- card access ---- */
 
-static int open_card(cli *c)
+static int open_pcsc_card(cli *c)
 {
-  if(c->reader) {
-    fprintf(stderr, "mynacard: %s\n",
-            msg(c, "PC/SC readers are not supported by this build yet; use --vcard PROFILE",
-                "このビルドはまだPC/SCリーダーに対応していません。--vcard PROFILE を使用してください"));
-    return EXIT_NOT_SUPPORTED;
-  }
-  if(!c->vcard) {
-    fprintf(stderr, "mynacard: %s\n",
-            msg(c, "no card source: give --vcard PROFILE (PC/SC readers are not supported by this build yet)",
-                "カードの指定がありません。--vcard PROFILE を指定してください（PC/SCリーダーには未対応です）"));
-    return EXIT_NO_CARD;
-  }
+  if(c->quirks)
+    return usage_error("--quirks is for --vcard; a card in a reader has its own behaviour");
+  myna_rv rv = myna_pcsc_new(&c->pcsc);
+  if(rv)
+    return fail(c, rv);
+  myna_transport t;
+  rv = myna_pcsc_connect(c->pcsc, c->reader,
+                         c->exclusive ? MYNA_PCSC_EXCLUSIVE : MYNA_PCSC_SHARED, &t);
+  if(rv)
+    return fail(c, rv);
+  rv = myna_card_open(t, &c->card);
+  if(rv)
+    return fail(c, rv);
+  return EXIT_OK;
+}
+
+static int open_vcard(cli *c)
+{
   char err[512] = "";
   c->vc = myna_vcard_load(c->vcard, err, sizeof(err));
   if(!c->vc) {
@@ -265,8 +289,22 @@ static int open_card(cli *c)
   myna_rv rv = myna_card_open(myna_vcard_transport(c->vc, false), &c->card);
   if(rv)
     return fail(c, rv);
+  return EXIT_OK;
+}
+
+/* Open the card: the software card with --vcard, else a PC/SC reader. The
+ * whole command is one transaction, so that nothing another program sends
+ * comes between reading the tries left, VERIFY and what it allows. */
+static int open_card(cli *c)
+{
+  int ec = c->vcard ? open_vcard(c) : open_pcsc_card(c);
+  if(ec)
+    return ec;
   if(c->trace)
     myna_card_set_trace(c->card, trace_cb, NULL);
+  myna_rv rv = myna_card_begin(c->card);
+  if(rv)
+    return fail(c, rv);
   return EXIT_OK;
 }
 
@@ -274,6 +312,8 @@ static void close_card(cli *c)
 {
   myna_card_free(c->card);
   c->card = NULL;
+  myna_pcsc_free(c->pcsc);
+  c->pcsc = NULL;
   myna_vcard_free(c->vc);
   c->vc = NULL;
 }
@@ -395,16 +435,59 @@ static int open_text_ap(cli *c)
 
 /* ---- commands ---- */
 
+static void print_hex(FILE *f, const uint8_t *p, size_t n)
+{
+  for(size_t i = 0; i < n; i++)
+    fprintf(f, i ? " %02X" : "%02X", p[i]);
+}
+
+static int cmd_pcsc_readers(cli *c)
+{
+  myna_rv rv = myna_pcsc_new(&c->pcsc);
+  myna_pcsc_reader *r = NULL;
+  size_t n = 0;
+  if(!rv)
+    rv = myna_pcsc_list(c->pcsc, &r, &n);
+  if(rv)
+    return fail(c, rv);
+  if(c->json)
+    fputs("{\"readers\":[", stdout);
+  else if(!n)
+    printf("%s\n", msg(c, "No card reader found. Check that the reader is plugged in.",
+                       "カードリーダーが見つかりません。リーダーの接続を確認してください。"));
+  for(size_t i = 0; i < n; i++) {
+    if(c->json) {
+      fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
+      json_str(stdout, r[i].name);
+      printf(",\"card_present\":%s,\"contactless\":%s,\"in_use\":%s,\"atr\":\"",
+             r[i].card_present ? "true" : "false", r[i].contactless ? "true" : "false",
+             r[i].exclusive_elsewhere ? "true" : "false");
+      print_hex(stdout, r[i].atr, r[i].atr_len);
+      fputs("\"}", stdout);
+      continue;
+    }
+    printf("%s\t%s", r[i].name,
+           r[i].card_present ? msg(c, "card present", "カードあり")
+                             : msg(c, "no card", "カードなし"));
+    if(r[i].card_present) {
+      printf("\t%s\t", r[i].contactless ? msg(c, "contactless", "非接触")
+                                         : msg(c, "contact", "接触"));
+      print_hex(stdout, r[i].atr, r[i].atr_len);
+    }
+    if(r[i].exclusive_elsewhere)
+      printf("\t%s", msg(c, "in use by another program", "他のプログラムが使用中"));
+    putchar('\n');
+  }
+  if(c->json)
+    puts("]}");
+  myna_pcsc_readers_free(r, n);
+  return EXIT_OK;
+}
+
 static int cmd_readers(cli *c)
 {
-  if(!c->vcard) {
-    if(c->json)
-      puts("{\"readers\":[]}");
-    else
-      printf("%s\n", msg(c, "No readers: PC/SC and NFC readers are not supported by this build yet; a software card is used with --vcard PROFILE.",
-                         "リーダーがありません。このビルドはPC/SC・NFCリーダーに未対応です。ソフトウェアカードは --vcard PROFILE で使用できます。"));
-    return EXIT_OK;
-  }
+  if(!c->vcard)
+    return cmd_pcsc_readers(c);
   int ec = open_card(c);
   if(ec)
     return ec;
@@ -421,6 +504,89 @@ static int cmd_readers(cli *c)
   else
     printf("%s\t%s\n", name, present ? msg(c, "card present", "カードあり")
                                      : msg(c, "no card", "カードなし"));
+  return EXIT_OK;
+}
+
+typedef struct watch {
+  const cli *c;
+  GMainLoop *loop;
+  long count;     /* events left to print; < 0: no limit */
+} watch;
+
+static void watch_event(const myna_pcsc_event *ev, void *user)
+{
+  watch *w = user;
+  const char *name = myna_pcsc_event_name(ev->kind);
+  if(w->c->json) {
+    printf("{\"event\":\"%s\"", name);
+    if(ev->reader) {
+      fputs(",\"reader\":", stdout);
+      json_str(stdout, ev->reader);
+    }
+    if(ev->kind == MYNA_PCSC_CARD_INSERTED) {
+      printf(",\"contactless\":%s,\"atr\":\"", ev->contactless ? "true" : "false");
+      print_hex(stdout, ev->atr, ev->atr_len);
+      putchar('"');
+    }
+    puts("}");
+  }
+  else {
+    fputs(name, stdout);
+    if(ev->reader)
+      printf("\t%s", ev->reader);
+    if(ev->kind == MYNA_PCSC_CARD_INSERTED) {
+      putchar('\t');
+      print_hex(stdout, ev->atr, ev->atr_len);
+    }
+    putchar('\n');
+  }
+  /* Whoever reads the events (a test, a script) sees each one at once. */
+  fflush(stdout);
+  if(w->count > 0 && --w->count == 0)
+    g_main_loop_quit(w->loop);
+}
+
+static gboolean watch_quit(gpointer user)
+{
+  watch *w = user;
+  g_main_loop_quit(w->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static int cmd_watch(cli *c, int argc, char **argv)
+{
+  long count = -1;
+  static const struct option opts[] = {
+    { "count", required_argument, NULL, 'n' },
+    { NULL, 0, NULL, 0 },
+  };
+  int o;
+  while((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    if(o != 'n')
+      return EXIT_USAGE;
+    char *end = NULL;
+    count = strtol(optarg, &end, 10);
+    if(!*optarg || *end || count < 1)
+      return usage_error("--count needs a number of events (1 or more)");
+  }
+  if(optind != argc)
+    return usage_error("watch takes no arguments");
+  if(c->vcard)
+    return usage_error("watch is for PC/SC readers, not --vcard");
+  watch w = { c, g_main_loop_new(NULL, FALSE), count };
+  myna_pcsc_monitor *m = NULL;
+  myna_rv rv = myna_pcsc_monitor_new(NULL, watch_event, &w, &m);
+  if(rv) {
+    g_main_loop_unref(w.loop);
+    return fail(c, rv);
+  }
+  guint s1 = g_unix_signal_add(SIGINT, watch_quit, &w);
+  guint s2 = g_unix_signal_add(SIGTERM, watch_quit, &w);
+  g_main_loop_run(w.loop);
+  g_source_remove(s1);
+  g_source_remove(s2);
+  myna_pcsc_monitor_free(m);
+  g_main_loop_unref(w.loop);
   return EXIT_OK;
 }
 
@@ -1179,6 +1345,7 @@ int main(int argc, char **argv)
   static const struct option opts[] = {
     { "reader", required_argument, NULL, 'r' },
     { "vcard", required_argument, NULL, 'v' },
+    { "exclusive", no_argument, NULL, 'x' },
     { "quirks", required_argument, NULL, 'q' },
     { "json", no_argument, NULL, 'j' },
     { "trace", no_argument, NULL, 't' },
@@ -1195,6 +1362,9 @@ int main(int argc, char **argv)
       break;
     case 'v':
       c.vcard = optarg;
+      break;
+    case 'x':
+      c.exclusive = true;
       break;
     case 'q':
       c.quirks = optarg;
@@ -1222,6 +1392,8 @@ int main(int argc, char **argv)
     return usage_error("no command given");
   if(c.reader && c.vcard)
     return usage_error("--reader and --vcard exclude each other");
+  if(c.exclusive && c.vcard)
+    return usage_error("--exclusive is for PC/SC readers, not --vcard");
   const char *cmd = argv[optind];
   int sub_argc = argc - optind;
   char **sub_argv = argv + optind;
@@ -1230,6 +1402,8 @@ int main(int argc, char **argv)
   int ec;
   if(!strcmp(cmd, "readers"))
     ec = cmd_readers(&c);
+  else if(!strcmp(cmd, "watch"))
+    ec = cmd_watch(&c, sub_argc, sub_argv);
   else if(!strcmp(cmd, "info"))
     ec = cmd_info(&c);
   else if(!strcmp(cmd, "pin-status"))

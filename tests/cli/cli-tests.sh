@@ -247,9 +247,12 @@ reader-modes)
   done
   ;;
 bad-profile-and-usage)
-  mc info 2>err; rc=$?
-  expect_rc 5 "no card source"
-  check "says to use --vcard" grep -q -- "--vcard" err
+  # Without --vcard the card is in a PC/SC reader: here no pcscd answers.
+  PCSCLITE_CSOCK_NAME=$work/no-pcscd.comm mc info 2>err; rc=$?
+  expect_rc 10 "no smart card service"
+  check "says pcscd is not running" grep -q "(pcscd) is not running" err
+  PCSCLITE_CSOCK_NAME=$work/no-pcscd.comm mc readers 2>err; rc=$?
+  expect_rc 10 "readers without the service"
   mkdir broken && printf '[jpki\nauth_cert=x\n' > broken/profile.ini
   mc --vcard broken info 2>err; rc=$?
   expect_rc 8 "corrupt profile"
