@@ -1,8 +1,9 @@
 #!/bin/bash
 # demo.sh - set up mynaterm and run its main job on built-in defaults: the
 # mynacard tool reads, signs and exports from the built-in software My Number
-# Card (the 'adult' profile that the build generates in build/pki), and
-# OpenSSL checks every signature independently.
+# Card (the 'adult' profile that the build generates in build/pki), in-process
+# and then in a reader through a private pcscd, and OpenSSL checks every
+# signature independently.
 #
 #   scripts/demo.sh        (as root on a fresh Debian 12 machine; as any user
 #                           once the packages are installed)
@@ -82,6 +83,23 @@ mc --pin-stdin face -o face.png <<<"$verification_b"
 dims=$(od -An -tu1 -j16 -N8 face.png |
   awk '{ printf "%dx%d", $1*16777216+$2*65536+$3*256+$4, $5*16777216+$6*65536+$7*256+$8 }')
 echo "face.png: PNG, ${dims} pixels, $(stat -c %s face.png) bytes (removed with the temporary folder)"
+
+heading "8. The same card in a reader, through pcscd: readers, info and a signature (mynacard --reader)"
+# A private pcscd with a virtual reader (vsmartcard-vpcd) holding the same
+# software card, served by mynacard-vcard; tests/harness/pcscenv.py starts
+# both and stops them after. pcscd runs in a mount namespace of its own,
+# which needs root.
+if [ "$(id -u)" -eq 0 ]; then
+  /usr/bin/python3 "$root/tests/harness/pcscenv.py" --build "$build" -- bash -c '
+    set -e
+    "$0" readers
+    "$0" --reader "$MYNA_READER" info
+    "$0" --reader "$MYNA_READER" --pin-stdin sign auth --in doc.txt -o doc-pcsc.sig <<<"$1"
+    openssl dgst -sha256 -verify auth.pub -signature doc-pcsc.sig doc.txt' \
+    "$mynacard" "$auth_pin"
+else
+  echo "skipped: starting a private pcscd needs root (run scripts/demo.sh as root)"
+fi
 
 step=finished
 printf '\n== Demo finished: every signature verified by OpenSSL.\n'

@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """pcscenv - a private pcscd with virtual readers, and software cards in them.
 
 Every integration test that needs PC/SC uses this module:
@@ -446,3 +447,34 @@ class PcscEnv:
             print("pcscenv: test directory kept: %s" % self.dir)
         self.close()
         return False
+
+
+def main(argv=None):
+    """Run one command against a private pcscd holding the software card:
+
+        tests/harness/pcscenv.py --build build [--profile adult] [--quirks t0] -- CMD ARGS
+
+    CMD runs with PCSCLITE_CSOCK_NAME pointing at that pcscd and MYNA_READER
+    naming the reader with the card; everything started is stopped after."""
+    import argparse
+    ap = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
+    ap.add_argument("--build", default=os.environ.get("MYNA_BUILD", "build"))
+    ap.add_argument("--profile", default="adult")
+    ap.add_argument("--quirks")
+    ap.add_argument("--reader-name", default="Myna Software Reader")
+    ap.add_argument("command", nargs=argparse.REMAINDER)
+    args = ap.parse_args(argv)
+    cmd = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not cmd:
+        ap.error("give a command after --")
+    os.environ["MYNA_BUILD"] = os.path.abspath(args.build)
+    os.environ.setdefault("MYNA_TEST_PKI", os.path.join(os.environ["MYNA_BUILD"], "pki"))
+    with PcscEnv(args.reader_name) as env:
+        card = env.start_card(args.profile, quirks=args.quirks)
+        e = env.environ()
+        e["MYNA_READER"] = card.reader
+        return subprocess.run(cmd, env=e).returncode
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
