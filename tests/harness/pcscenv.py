@@ -389,13 +389,19 @@ class PcscEnv:
                     self.seen.notify_all()
 
     def wait_card(self, reader, present=True, timeout=WAIT_S):
-        """Wait until a client sees the card present (absent) *and* pcscd's
-        event thread has noticed it. The second matters for absence: a reset
+        """Wait until a client sees the card present (absent) and, for
+        absence, pcscd's event thread has noticed it too: a reset
         that fails on a pulled card makes clients see "absent" at once, while
         the event thread notices only at its next poll; a card put back before
         that poll is never announced."""
         self.watcher.wait_card(reader, present, timeout)
-        want = "inserted" if present else "removed"
+        if present:
+            # Only the event thread publishes a card as present (a card found
+            # when pcscd starts is not logged as inserted).
+            with self.seen:
+                self.last_event[reader] = "inserted"
+            return
+        want = "removed"
         with self.seen:
             if not self.seen.wait_for(
                     lambda: self.last_event.get(reader, "removed") == want, timeout):
