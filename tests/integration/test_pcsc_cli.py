@@ -63,6 +63,26 @@ class MynacardThroughPcscd(unittest.TestCase):
         self.assertIn("%s\tcard present" % self.reader, text)
         self.assertIn("%s\tno card" % other, text)
 
+    def test_contactless_reader_is_recognised_and_works(self):
+        # The ATR a PC/SC contactless reader builds (part 3); the card is
+        # still found by its JPKI AID.
+        second = self.env.start_card("adult", slot=1, quirks="contactless")
+        try:
+            readers = {x["name"]: x for x in
+                       json.loads(self.env.mynacard("--json", "readers").stdout)["readers"]}
+            self.assertTrue(readers[second.reader]["contactless"])
+            self.assertTrue(readers[second.reader]["atr"].startswith("3B 88 80 01"))
+            self.assertFalse(readers[self.reader]["contactless"])
+            r = self.env.mynacard("--reader", second.reader, "cert", "auth",
+                                  "-o", self.path("cl.pem"))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            r = openssl("verify", "-CAfile", os.path.join(self.ca, "auth-ca.pem"),
+                        self.path("cl.pem"))
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        finally:
+            second.stop()
+            self.env.wait_card(second.reader, present=False)
+
     def test_default_reader_is_the_one_holding_a_card(self):
         r = self.env.mynacard("--json", "info")
         self.assertEqual(r.returncode, 0, r.stderr)

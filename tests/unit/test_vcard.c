@@ -1202,6 +1202,17 @@ static void test_atr_follows_the_t0_quirk(void)
   myna_vcard_set_quirks(card, MYNA_VCARD_QUIRK_T0 | MYNA_VCARD_QUIRK_SLOW, 1);
   atr = myna_vcard_atr(card, &n);
   g_assert_cmpmem(atr, n, "\x3B\x60\x00\xFF", 4);
+  /* A contactless reader's PC/SC part-3 ATR, its TCK the XOR of T0..Tk. */
+  unsigned q = 0;
+  g_assert_true(myna_vcard_parse_quirks("contactless", &q, NULL));
+  myna_vcard_set_quirks(card, q, 0);
+  atr = myna_vcard_atr(card, &n);
+  g_assert_cmpuint(n, ==, 13);
+  g_assert_cmpmem(atr, 4, "\x3B\x88\x80\x01", 4);
+  uint8_t tck = 0;
+  for(size_t i = 1; i < n; i++)
+    tck ^= atr[i];
+  g_assert_cmpuint(tck, ==, 0);
   myna_test_vcard_free(card);
 }
 
@@ -1466,7 +1477,7 @@ int main(int argc, char **argv)
   g_test_add_func("/vcard/power/removal-after-n-then-reinsert",
                   test_removal_after_n_apdus_then_reinsert);
   g_test_add_func("/vcard/power/atr", test_atr);
-  g_test_add_func("/vcard/power/atr-follows-the-t0-quirk",
+  g_test_add_func("/vcard/power/atr-follows-the-t0-and-contactless-quirks",
                   test_atr_follows_the_t0_quirk);
   g_test_add_func("/vcard/transport/serves-the-card",
                   test_transport_serves_the_card);

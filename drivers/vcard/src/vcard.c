@@ -74,6 +74,11 @@ static const uint8_t card_atr[] = { 0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE,
  * negotiate T=0 and the client sees 61xx: TB1 00, TC1 FF and no TD1. A card
  * offering T=0 alone has no TCK. */
 static const uint8_t card_atr_t0[] = { 0x3B, 0x60, 0x00, 0xFF };
+/* PC/SC part 3, contactless Type B: 3B 88 80 01, then the ATQB's application
+ * data (4 bytes) and protocol info (3 bytes) and the MBLI/CID byte, TCK. */
+static const uint8_t card_atr_contactless[] = { 0x3B, 0x88, 0x80, 0x01, 0x00,
+                                                0x00, 0x00, 0x00, 0x00, 0x81,
+                                                0x81, 0x00, 0x09 };
 
 static const struct {
   vcard_ap ap;
@@ -501,6 +506,8 @@ bool myna_vcard_parse_quirks(const char *spec, unsigned *quirks,
       q |= MYNA_VCARD_QUIRK_SHORT_ONLY;
     else if(!strcmp(word, "t0"))
       q |= MYNA_VCARD_QUIRK_T0;
+    else if(!strcmp(word, "contactless"))
+      q |= MYNA_VCARD_QUIRK_CONTACTLESS;
     else if(!strcmp(word, "slow")) {
       q |= MYNA_VCARD_QUIRK_SLOW;
       ms = DEFAULT_SLOW_MS;
@@ -563,10 +570,20 @@ bool myna_vcard_is_present(const myna_vcard *card)
 
 const uint8_t *myna_vcard_atr(const myna_vcard *card, size_t *len)
 {
-  bool t0 = card && (card->quirks & MYNA_VCARD_QUIRK_T0);
+  unsigned q = card ? card->quirks : 0;
+  if(q & MYNA_VCARD_QUIRK_T0) {
+    if(len)
+      *len = sizeof(card_atr_t0);
+    return card_atr_t0;
+  }
+  if(q & MYNA_VCARD_QUIRK_CONTACTLESS) {
+    if(len)
+      *len = sizeof(card_atr_contactless);
+    return card_atr_contactless;
+  }
   if(len)
-    *len = t0 ? sizeof(card_atr_t0) : sizeof(card_atr);
-  return t0 ? card_atr_t0 : card_atr;
+    *len = sizeof(card_atr);
+  return card_atr;
 }
 
 unsigned long myna_vcard_apdu_count(const myna_vcard *card)

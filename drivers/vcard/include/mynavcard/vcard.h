@@ -30,7 +30,10 @@ enum {
                                             GET RESPONSE; 6Cxx when a READ
                                             BINARY asks more than is left;
                                             extended APDUs answered 6700 */
-  MYNA_VCARD_QUIRK_SLOW = 1u << 2        /* each answer delayed by slow_ms */
+  MYNA_VCARD_QUIRK_SLOW = 1u << 2,       /* each answer delayed by slow_ms */
+  MYNA_VCARD_QUIRK_CONTACTLESS = 1u << 3 /* the ATR a PC/SC reader builds for
+                                            an ISO 14443-4 Type B card (PC/SC
+                                            part 3): 3B 88 80 01 ... */
 };
 
 /* Load the profile at path (a profile.ini; files it names are relative to its
