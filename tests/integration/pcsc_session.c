@@ -37,6 +37,12 @@ static void answer(myna_rv rv, const char *detail)
   fflush(stdout);
 }
 
+static void answer_text(const char *line)
+{
+  puts(line);
+  fflush(stdout);
+}
+
 static void cmd_list(void)
 {
   myna_pcsc_reader *r = NULL;
@@ -111,7 +117,7 @@ int main(void)
       answer(MYNA_OK, NULL);
     }
     else if(!card)
-      puts("err no-session"), fflush(stdout);
+      answer_text("err no-session");
     else if(!strcmp(line, "tries")) {
       int tries = -1;
       char buf[16];
@@ -156,7 +162,7 @@ int main(void)
       answer(MYNA_OK, buf);
     }
     else
-      puts("err unknown-command"), fflush(stdout);
+      answer_text("err unknown-command");
   }
   myna_card_free(card);
   myna_pcsc_free(pcsc);
