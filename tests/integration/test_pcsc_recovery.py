@@ -147,6 +147,26 @@ class RecoveryInOneProcess(unittest.TestCase):
         finally:
             self.assertEqual(watch.stop(), 0)
 
+    def test_watch_reports_cards_coming_and_going(self):
+        watch = Watch(self.env)
+        try:
+            watch.expect(("reader-added", self.card.reader),
+                         ("card-inserted", self.card.reader))
+            self.card.remove(wait=False)
+            watch.expect(("card-removed", self.card.reader))
+            self.card.insert(wait=False)
+            watch.expect(("card-inserted", self.card.reader))
+        finally:
+            self.assertEqual(watch.stop(), 0)
+        # --count ends the command by itself: the two readers and the card.
+        r = self.env.mynacard("watch", "--count", "3", timeout=WAIT_S)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.decode().splitlines()
+        self.assertEqual(sorted(l.split("\t")[0] for l in lines),
+                         ["card-inserted", "reader-added", "reader-added"])
+        self.assertIn("card-inserted\t%s\t3B E0 00 FF 81 31 FE 45 14" % self.card.reader,
+                      lines)
+
     def test_session_ends_with_a_reset(self):
         s = self.s
         self.assertEqual(s("open"), "ok")
