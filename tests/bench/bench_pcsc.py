@@ -44,8 +44,8 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "harness"))
 from pcscenv import PcscEnv, pki_dir, profile_path  # noqa: E402
+from opensc import MODULE, parse_objects  # noqa: E402
 
-MODULE = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
 PIN = "1234"
 AUTH_TOKEN = "JPKI (User Authentication PIN)"
 MODES = {"extended": None, "short-only": "short-only", "t0": "t0"}
@@ -127,21 +127,6 @@ def header(args):
         ("runs", "%d per row and side, interleaved, after 1 untimed warm-up"
          % args.runs),
     ]
-
-
-def parse_objects(text):
-    """pkcs11-tool -O: [{"kind": "Certificate Object", "label": ..., "ID": ...}]."""
-    objs = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        if not line[0].isspace():
-            objs.append({"kind": line.split(";")[0].strip()})
-            continue
-        m = re.match(r"\s+([A-Za-z_]+):\s+(.*)$", line)
-        if m and objs:
-            objs[-1][m.group(1)] = m.group(2).strip()
-    return objs
 
 
 class Bench:

@@ -26,7 +26,6 @@ drivers probing the card); only behaviour is asserted."""
 
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -34,8 +33,8 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "harness"))
 from pcscenv import PcscEnv, pki_dir, profile_path  # noqa: E402
+from opensc import MODULE, parse_objects, parse_slots  # noqa: E402
 
-MODULE = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
 AUTH_TOKEN = "JPKI (User Authentication PIN)"
 SIGN_TOKEN = "JPKI (Digital Signature PIN)"
 AUTH_PIN = "1234"
@@ -50,35 +49,6 @@ def openssl(*args):
 def read(path):
     with open(path, "rb") as f:
         return f.read()
-
-
-def parse_slots(text):
-    """pkcs11-tool -L: [{"reader": ..., "token label": ..., ...}, ...]."""
-    slots = []
-    for line in text.splitlines():
-        m = re.match(r"Slot \d+ \(0x[0-9a-f]+\): (.*)$", line)
-        if m:
-            slots.append({"reader": m.group(1).strip()})
-            continue
-        m = re.match(r"\s+([a-z /#]+?)\s*: (.*)$", line)
-        if m and slots:
-            slots[-1][m.group(1)] = m.group(2).strip()
-    return slots
-
-
-def parse_objects(text):
-    """pkcs11-tool -O: [{"kind": "Certificate Object", "label": ..., "ID": ...}]."""
-    objs = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        if not line[0].isspace():
-            objs.append({"kind": line.split(";")[0].strip()})
-            continue
-        m = re.match(r"\s+([A-Za-z_]+):\s+(.*)$", line)
-        if m and objs:
-            objs[-1][m.group(1)] = m.group(2).strip()
-    return objs
 
 
 class OpenSCBase(unittest.TestCase):
