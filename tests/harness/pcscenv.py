@@ -69,6 +69,23 @@ class HarnessError(AssertionError):
     """A wait ran out or a component did not start: the test fails."""
 
 
+def private_profile(profile, workdir, tag):
+    """A copy of the profile (a test PKI name or a path) in workdir, so that
+    a state file it keeps (PIN tries, changed PINs) belongs to one test."""
+    src = profile if os.path.sep in profile else profile_path(profile)
+    srcdir = os.path.dirname(os.path.abspath(src))
+    dst = os.path.join(workdir, "profile-%s-%s" % (tag, os.path.basename(srcdir)))
+    shutil.copytree(srcdir, dst, ignore=shutil.ignore_patterns("state.ini"))
+    return os.path.join(dst, os.path.basename(src))
+
+
+def apdu_lines(path):
+    """The APDU lines of a software card's log ('apdu CLA INS P1 P2 lc=N
+    sw=XXXX'), split in fields."""
+    with open(path) as f:
+        return [l.split() for l in f if l.startswith("apdu ")]
+
+
 def build_dir():
     d = os.environ.get("MYNA_BUILD")
     if not d:
@@ -207,8 +224,7 @@ class VirtualCard:
 
     def apdus(self):
         """The APDU lines logged so far ('apdu CLA INS P1 P2 lc=N sw=XXXX')."""
-        with open(self.apdu_log) as f:
-            return [l.split() for l in f if l.startswith("apdu ")]
+        return apdu_lines(self.apdu_log)
 
     def mark(self):
         """Position in the APDU log; count_since(mark) counts what came after."""
@@ -366,15 +382,7 @@ class PcscEnv:
         return card
 
     def private_profile(self, profile):
-        """A copy of the profile (a test PKI name or a path) in this test's
-        directory, so that a state file it keeps (PIN tries, changed PINs)
-        belongs to this test alone."""
-        src = profile if os.path.sep in profile else profile_path(profile)
-        srcdir = os.path.dirname(os.path.abspath(src))
-        dst = os.path.join(self.dir, "profile-%d-%s" % (len(self.cards),
-                                                         os.path.basename(srcdir)))
-        shutil.copytree(srcdir, dst, ignore=shutil.ignore_patterns("state.ini"))
-        return os.path.join(dst, os.path.basename(src))
+        return private_profile(profile, self.dir, len(self.cards))
 
     def _note_card_event(self, line):
         # pcscd's event thread logs "Card inserted into R" / "Card Removed

@@ -193,7 +193,7 @@ class MynacardThroughPcscd(unittest.TestCase):
     def test_exclusive_keeps_others_off(self):
         # While one program holds the card exclusively, another is told so.
         holder = subprocess.Popen(
-            [os.path.join(os.environ["MYNA_BUILD"], "tests", "integration", "pcsc_session")],
+            [os.path.join(os.environ["MYNA_BUILD"], "tests", "integration", "card_session")],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=self.env.environ())
         try:
             holder.stdin.write(b"open exclusive\n")

@@ -1,4 +1,4 @@
-"""One long-lived program (tests/integration/pcsc_session.c) keeps a single
+"""One long-lived program (tests/integration/card_session.c) keeps a single
 PC/SC context while pcscd, the reader and the card fail under it: each fault
 gives a precise error, and the next operation of the same process works once
 the fault is gone. Events come from `mynacard watch` in the same run."""
@@ -17,10 +17,10 @@ from pcscenv import PcscEnv, build_dir, WAIT_S  # noqa: E402
 
 
 class Session:
-    """pcsc_session driven line by line."""
+    """card_session driven line by line."""
 
     def __init__(self, env):
-        exe = os.path.join(build_dir(), "tests", "integration", "pcsc_session")
+        exe = os.path.join(build_dir(), "tests", "integration", "card_session")
         self.proc = subprocess.Popen([exe], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, env=env.environ())
 

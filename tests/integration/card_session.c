@@ -1,4 +1,4 @@
-/* pcsc_session - one long-lived program on the PC/SC transport, driven line
+/* card_session - one long-lived program on the PC/SC transport, driven line
  * by line from standard input, so that a test can fault pcscd, the reader and
  * the card between operations and see that the *same* process recovers.
  *
@@ -98,7 +98,7 @@ int main(void)
 {
   myna_rv rv = myna_pcsc_new(&pcsc);
   if(rv) {
-    fprintf(stderr, "pcsc_session: %s\n", myna_strerror(rv));
+    fprintf(stderr, "card_session: %s\n", myna_strerror(rv));
     return 1;
   }
   char line[256];
