@@ -33,6 +33,9 @@ PACKAGES=(
   # OpenSC as the independent implementation the interop tests and the
   # benchmark compare against (opensc-tool, pkcs11-tool, opensc-pkcs11.so).
   libpcsclite-dev pcscd vsmartcard-vpcd pcsc-tools opensc opensc-pkcs11
+  # NFC: libnfc (drivers/nfc) and its tools; nfc-list checks the emulated
+  # PN532 the tests serve the software card through.
+  libnfc-dev libnfc-bin
   # Base: certificate store for HTTPS (apt, later network tests).
   ca-certificates
 )

@@ -1,5 +1,8 @@
 /* mynacard-vcard - the software card outside the process.
  *
+ * Two ways out: `mynacard-vcard vpcd` (here) and `mynacard-vcard pn532`, the
+ * card behind an emulated PN532 for libnfc (pn532.c).
+ *
  * `mynacard-vcard vpcd` serves one software card (a profile) to pcscd through
  * vsmartcard-vpcd, so that anything speaking PC/SC - our own stack, OpenSC,
  * pcsc_scan - sees a card in a reader. vpcd listens; the card connects to it.
@@ -36,18 +39,7 @@
 #include <unistd.h>
 
 #include "mynavcard/vcard.h"
-
-#ifndef MYNA_VERSION
-#define MYNA_VERSION "unknown"
-#endif
-
-#define PROG "mynacard-vcard"
-
-enum {
-  EXIT_OK = 0,
-  EXIT_ERROR = 1,
-  EXIT_USAGE = 2
-};
+#include "vcard_server.h"
 
 /* vpcd's length prefix is 16 bits: no message, either way, is longer. The
  * card could answer 65536 bytes + SW to an extended READ BINARY; through vpcd
@@ -89,9 +81,7 @@ typedef struct server {
   bool remove_when_sent;
 } server;
 
-static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void errorf(const char *fmt, ...)
+void errorf(const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
@@ -113,12 +103,17 @@ static int64_t now_ms(void)
  * that a test reading the file while we run sees whole lines at once. Never
  * command or response data: VERIFY and CHANGE REFERENCE DATA carry PINs. */
 
-static void log_line(server *s, const char *fmt, ...)
-  __attribute__((format(printf, 2, 3)));
-
-static void log_line(server *s, const char *fmt, ...)
+int apdu_log_open(const char *path)
 {
-  if(s->log_fd < 0)
+  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if(fd < 0)
+    errorf("--apdu-log %s: %s", path, strerror(errno));
+  return fd;
+}
+
+void log_line(int log_fd, const char *fmt, ...)
+{
+  if(log_fd < 0)
     return;
   char line[128];
   va_list ap;
@@ -132,7 +127,7 @@ static void log_line(server *s, const char *fmt, ...)
   line[n++] = '\n';
   ssize_t w;
   do
-    w = write(s->log_fd, line, (size_t)n);
+    w = write(log_fd, line, (size_t)n);
   while(w < 0 && errno == EINTR);
 }
 
@@ -148,10 +143,10 @@ static size_t command_nc(const uint8_t *cmd, size_t len)
   return (size_t)cmd[5] << 8 | cmd[6];
 }
 
-static void log_apdu(server *s, const uint8_t *cmd, size_t len,
-                     const uint8_t *resp, size_t resp_len)
+void log_apdu(int log_fd, const uint8_t *cmd, size_t len,
+              const uint8_t *resp, size_t resp_len)
 {
-  if(s->log_fd < 0)
+  if(log_fd < 0)
     return;
   /* a command shorter than a header is logged with what it has */
   char hdr[4][3];
@@ -163,8 +158,27 @@ static void log_apdu(server *s, const uint8_t *cmd, size_t len,
   }
   unsigned sw = resp_len >= 2 ?
     (unsigned)resp[resp_len - 2] << 8 | resp[resp_len - 1] : 0;
-  log_line(s, "apdu %s %s %s %s lc=%zu sw=%04X", hdr[0], hdr[1], hdr[2],
+  log_line(log_fd, "apdu %s %s %s %s lc=%zu sw=%04X", hdr[0], hdr[1], hdr[2],
            hdr[3], command_nc(cmd, len), sw);
+}
+
+int signals_open(void)
+{
+  /* the signals we act on only ever arrive through the signalfd */
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  sigaddset(&mask, SIGUSR1);
+  sigaddset(&mask, SIGUSR2);
+  if(sigprocmask(SIG_BLOCK, &mask, NULL)) {
+    errorf("sigprocmask: %s", strerror(errno));
+    return -1;
+  }
+  int fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  if(fd < 0)
+    errorf("signalfd: %s", strerror(errno));
+  return fd;
 }
 
 /* ---- the connection to vpcd ---------------------------------------------- */
@@ -230,7 +244,7 @@ static void on_connected(server *s)
   s->backoff_ms = BACKOFF_MIN_MS;
   /* a new connection is a new insertion into the reader: power cycle */
   myna_vcard_reset(s->card);
-  log_line(s, "# connected");
+  log_line(s->log_fd, "# connected");
 }
 
 static void start_connect(server *s)
@@ -282,13 +296,13 @@ static void remove_card(server *s)
     setsockopt(s->sock, SOL_SOCKET, SO_LINGER, &abortive, sizeof(abortive));
   }
   drop_connection(s);
-  log_line(s, "# removed");
+  log_line(s->log_fd, "# removed");
 }
 
 static void insert_card(server *s)
 {
   myna_vcard_set_present(s->card, true);
-  log_line(s, "# inserted");
+  log_line(s->log_fd, "# inserted");
   s->backoff_ms = BACKOFF_MIN_MS;
   s->next_attempt = now_ms();
 }
@@ -307,7 +321,7 @@ static bool flush_reply(server *s)
         return false;
       /* vpcd went away mid-answer: pcscd was killed */
       drop_connection(s);
-      log_line(s, "# disconnected");
+      log_line(s->log_fd, "# disconnected");
       retry_later(s);
       return true;
     }
@@ -339,16 +353,16 @@ static void handle_control(server *s, uint8_t code)
   switch(code) {
   case VPCD_CTRL_OFF:
     myna_vcard_reset(s->card);
-    log_line(s, "# power-off");
+    log_line(s->log_fd, "# power-off");
     break;
   case VPCD_CTRL_ON:
     /* a card powered up starts from its reset state too */
     myna_vcard_reset(s->card);
-    log_line(s, "# power-on");
+    log_line(s->log_fd, "# power-on");
     break;
   case VPCD_CTRL_RESET:
     myna_vcard_reset(s->card);
-    log_line(s, "# reset");
+    log_line(s->log_fd, "# reset");
     break;
   case VPCD_CTRL_ATR: {
     /* not logged: pcscd polls presence with it several times a second */
@@ -373,7 +387,7 @@ static void handle_apdu(server *s, const uint8_t *cmd, size_t len)
     remove_card(s);
     return;
   }
-  log_apdu(s, cmd, len, s->out + 2, n);
+  log_apdu(s->log_fd, cmd, len, s->out + 2, n);
   if(!myna_vcard_is_present(s->card))
     s->remove_when_sent = true;  /* --remove-after-apdus: after this answer */
   reply(s, s->out + 2, n);
@@ -417,7 +431,7 @@ static void read_input(server *s)
     /* pcscd closed the reader (killed, restarted): the card is still in
      * the reader, so find vpcd again */
     drop_connection(s);
-    log_line(s, "# disconnected");
+    log_line(s->log_fd, "# disconnected");
     s->backoff_ms = BACKOFF_MIN_MS;
     retry_later(s);
     return;
@@ -500,7 +514,7 @@ static int serve(server *s)
 
 /* ---- command line ---------------------------------------------------------- */
 
-static void usage(FILE *f)
+static void usage_vpcd(FILE *f)
 {
   fputs("Usage: " PROG " vpcd --port PORT [--host ADDR] --profile FILE\n"
         "         [--quirks SPEC] [--remove-after-apdus N] [--apdu-log FILE]\n"
@@ -520,7 +534,6 @@ static void usage(FILE *f)
         "  --apdu-log FILE          append one line per APDU and event (never\n"
         "                           command or response data)\n"
         "  -h, --help               show this help\n"
-        "  --version                show the version\n"
         "\n"
         "Signals: SIGUSR1 removes the card, SIGUSR2 inserts it again,\n"
         "SIGTERM and SIGINT end the program (exit status 0).\n"
@@ -528,8 +541,21 @@ static void usage(FILE *f)
         f);
 }
 
-static bool parse_number(const char *text, unsigned long max,
-                         unsigned long *out)
+static void usage(FILE *f)
+{
+  fputs("Usage: " PROG " vpcd|pn532 OPTIONS...\n"
+        "       " PROG " --help | --version\n"
+        "\n"
+        "The software My Number Card outside the process: to pcscd through\n"
+        "vsmartcard-vpcd (vpcd), or as an ISO 14443-4 Type B card behind an\n"
+        "emulated PN532 on a pseudo-terminal, for libnfc (pn532).\n"
+        "\n", f);
+  usage_vpcd(f);
+  fputc('\n', f);
+  usage_pn532(f);
+}
+
+bool parse_number(const char *text, unsigned long max, unsigned long *out)
 {
   if(!text || !*text || *text < '0' || *text > '9')
     return false;
@@ -628,7 +654,7 @@ static int cmd_vpcd(int argc, char **argv)
       log_path = optarg;
       break;
     case 'h':
-      usage(stdout);
+      usage_vpcd(stdout);
       return EXIT_OK;
     case ':':
       errorf("%s needs a value", argv[optind - 1]);
@@ -667,29 +693,13 @@ static int cmd_vpcd(int argc, char **argv)
 
   int rc = EXIT_ERROR;
   if(log_path) {
-    s.log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if(s.log_fd < 0) {
-      errorf("--apdu-log %s: %s", log_path, strerror(errno));
+    s.log_fd = apdu_log_open(log_path);
+    if(s.log_fd < 0)
       goto out;
-    }
   }
-
-  /* the signals we act on only ever arrive through the signalfd */
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGTERM);
-  sigaddset(&mask, SIGINT);
-  sigaddset(&mask, SIGUSR1);
-  sigaddset(&mask, SIGUSR2);
-  if(sigprocmask(SIG_BLOCK, &mask, NULL)) {
-    errorf("sigprocmask: %s", strerror(errno));
+  s.sig_fd = signals_open();
+  if(s.sig_fd < 0)
     goto out;
-  }
-  s.sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-  if(s.sig_fd < 0) {
-    errorf("signalfd: %s", strerror(errno));
-    goto out;
-  }
   s.in = calloc(1, VPCD_MSG_MAX);
   s.out = calloc(1, VPCD_MSG_MAX);
   if(!s.in || !s.out) {
@@ -729,7 +739,9 @@ int main(int argc, char **argv)
   }
   if(!strcmp(argv[1], "vpcd"))
     return cmd_vpcd(argc - 1, argv + 1);
-  errorf("unknown command '%s' (the one command is 'vpcd'; see --help)",
-         argv[1]);
+  if(!strcmp(argv[1], "pn532"))
+    return cmd_pn532(argc - 1, argv + 1);
+  errorf("unknown command '%s' (the commands are 'vpcd' and 'pn532'; see "
+         "--help)", argv[1]);
   return EXIT_USAGE;
 }
