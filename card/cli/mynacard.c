@@ -31,6 +31,7 @@
 #include <glib-unix.h>
 
 #include "mynacard/mynacard.h"
+#include "mynanfc/nfc.h"
 #include "mynapcsc/pcsc.h"
 #include "mynavcard/vcard.h"
 
@@ -51,6 +52,7 @@ enum {
 
 typedef struct cli {
   const char *reader;
+  const char *nfc;
   const char *vcard;
   const char *quirks;
   bool json;
@@ -61,6 +63,7 @@ typedef struct cli {
   myna_card *card;
   myna_vcard *vc;
   myna_pcsc *pcsc;
+  myna_nfc *nfcctx;
 } cli;
 
 static const char *msg(const cli *c, const char *en, const char *ja)
@@ -144,6 +147,7 @@ static void print_help(void)
     "  --reader NAME      use the PC/SC reader of that name, or whose name\n"
     "                     contains NAME (default: the reader holding a card)\n"
     "  --exclusive        keep other programs off the card until the end\n"
+    "  --nfc CONNSTRING   use the libnfc device CONNSTRING (e.g. pn532_uart:/dev/ttyUSB0)\n"
     "  --vcard PROFILE    use the software card described by PROFILE\n"
     "  --quirks SPEC      software card quirks: short-only,t0,slow=MS\n"
     "  --json             machine-readable output\n"
@@ -272,6 +276,23 @@ static int open_pcsc_card(cli *c)
   return EXIT_OK;
 }
 
+static int open_nfc_card(cli *c)
+{
+  if(c->quirks)
+    return usage_error("--quirks is for --vcard; a card in a reader has its own behaviour");
+  myna_rv rv = myna_nfc_new(&c->nfcctx);
+  if(rv)
+    return fail(c, rv);
+  myna_transport t;
+  rv = myna_nfc_connect(c->nfcctx, c->nfc, NULL, &t);
+  if(rv)
+    return fail(c, rv);
+  rv = myna_card_open(t, &c->card);
+  if(rv)
+    return fail(c, rv);
+  return EXIT_OK;
+}
+
 static int open_vcard(cli *c)
 {
   char err[512] = "";
@@ -297,7 +318,7 @@ static int open_vcard(cli *c)
  * comes between reading the tries left, VERIFY and what it allows. */
 static int open_card(cli *c)
 {
-  int ec = c->vcard ? open_vcard(c) : open_pcsc_card(c);
+  int ec = c->vcard ? open_vcard(c) : c->nfc ? open_nfc_card(c) : open_pcsc_card(c);
   if(ec)
     return ec;
   if(c->trace)
@@ -314,6 +335,8 @@ static void close_card(cli *c)
   c->card = NULL;
   myna_pcsc_free(c->pcsc);
   c->pcsc = NULL;
+  myna_nfc_free(c->nfcctx);
+  c->nfcctx = NULL;
   myna_vcard_free(c->vc);
   c->vc = NULL;
 }
@@ -441,23 +464,37 @@ static void print_hex(FILE *f, const uint8_t *p, size_t n)
     fprintf(f, i ? " %02X" : "%02X", p[i]);
 }
 
-static int cmd_pcsc_readers(cli *c)
+/* PC/SC readers and libnfc devices. pcscd not running is said, and the NFC
+ * devices are still listed; with neither, the exit code says no reader. */
+static int cmd_device_readers(cli *c)
 {
-  myna_rv rv = myna_pcsc_new(&c->pcsc);
+  myna_rv prv = myna_pcsc_new(&c->pcsc);
   myna_pcsc_reader *r = NULL;
   size_t n = 0;
-  if(!rv)
-    rv = myna_pcsc_list(c->pcsc, &r, &n);
-  if(rv)
-    return fail(c, rv);
+  if(!prv)
+    prv = myna_pcsc_list(c->pcsc, &r, &n);
+  myna_nfc_device *d = NULL;
+  size_t nd = 0;
+  myna_rv nrv = myna_nfc_new(&c->nfcctx);
+  if(!nrv)
+    nrv = myna_nfc_list(c->nfcctx, &d, &nd);
+  if(prv && (nrv || !nd)) {
+    myna_pcsc_readers_free(r, n);
+    myna_nfc_devices_free(d, nd);
+    return fail(c, prv);
+  }
+  if(prv)
+    fprintf(stderr, "mynacard: PC/SC: %s\n",
+            c->japanese ? myna_strerror_ja(prv) : myna_strerror(prv));
   if(c->json)
     fputs("{\"readers\":[", stdout);
-  else if(!n)
+  else if(!n && !nd)
     printf("%s\n", msg(c, "No card reader found. Check that the reader is plugged in.",
                        "カードリーダーが見つかりません。リーダーの接続を確認してください。"));
   for(size_t i = 0; i < n; i++) {
     if(c->json) {
-      fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
+      fputs(i ? ",{\"transport\":\"pcsc\",\"name\":" : "{\"transport\":\"pcsc\",\"name\":",
+            stdout);
       json_str(stdout, r[i].name);
       printf(",\"card_present\":%s,\"contactless\":%s,\"in_use\":%s,\"atr\":\"",
              r[i].card_present ? "true" : "false", r[i].contactless ? "true" : "false",
@@ -478,16 +515,32 @@ static int cmd_pcsc_readers(cli *c)
       printf("\t%s", msg(c, "in use by another program", "他のプログラムが使用中"));
     putchar('\n');
   }
+  /* An NFC device is not polled here: a card shows only when a command
+   * looks for one (--nfc). */
+  for(size_t i = 0; i < nd; i++) {
+    if(c->json) {
+      fputs(i || n ? ",{\"transport\":\"nfc\",\"name\":" : "{\"transport\":\"nfc\",\"name\":",
+            stdout);
+      json_str(stdout, d[i].name);
+      fputs(",\"connstring\":", stdout);
+      json_str(stdout, d[i].connstring);
+      fputs("}", stdout);
+      continue;
+    }
+    printf("%s\t%s\t--nfc %s\n", d[i].name, msg(c, "NFC (libnfc)", "NFC（libnfc）"),
+           d[i].connstring);
+  }
   if(c->json)
     puts("]}");
   myna_pcsc_readers_free(r, n);
+  myna_nfc_devices_free(d, nd);
   return EXIT_OK;
 }
 
 static int cmd_readers(cli *c)
 {
   if(!c->vcard)
-    return cmd_pcsc_readers(c);
+    return cmd_device_readers(c);
   int ec = open_card(c);
   if(ec)
     return ec;
@@ -1346,6 +1399,7 @@ int main(int argc, char **argv)
     { "reader", required_argument, NULL, 'r' },
     { "vcard", required_argument, NULL, 'v' },
     { "exclusive", no_argument, NULL, 'x' },
+    { "nfc", required_argument, NULL, 'n' },
     { "quirks", required_argument, NULL, 'q' },
     { "json", no_argument, NULL, 'j' },
     { "trace", no_argument, NULL, 't' },
@@ -1365,6 +1419,9 @@ int main(int argc, char **argv)
       break;
     case 'x':
       c.exclusive = true;
+      break;
+    case 'n':
+      c.nfc = optarg;
       break;
     case 'q':
       c.quirks = optarg;
@@ -1394,6 +1451,8 @@ int main(int argc, char **argv)
     return usage_error("--reader and --vcard exclude each other");
   if(c.exclusive && c.vcard)
     return usage_error("--exclusive is for PC/SC readers, not --vcard");
+  if(c.nfc && (c.reader || c.vcard || c.exclusive))
+    return usage_error("--nfc excludes --reader, --vcard and --exclusive");
   const char *cmd = argv[optind];
   int sub_argc = argc - optind;
   char **sub_argv = argv + optind;

@@ -1,11 +1,14 @@
-/* card_session - one long-lived program on the PC/SC transport, driven line
- * by line from standard input, so that a test can fault pcscd, the reader and
- * the card between operations and see that the *same* process recovers.
+/* card_session - one long-lived program on the PC/SC transport (or, with
+ * --nfc CONNSTRING, on libnfc), driven line by line from standard input, so
+ * that a test can fault pcscd, the reader and the card between operations and
+ * see that the *same* process recovers, and a benchmark can time operations
+ * inside one session.
  *
  * Commands (one per line); each answers one line, "ok [detail]" or
  * "err <error-name>":
  *   list                 readers pcscd knows: "ok N name|present ..."
- *   open [exclusive]     connect to the reader with a card, open a session
+ *   open [exclusive]     connect to the reader with a card (or the NFC
+ *                        device's card), open a session
  *   close                end the session (reset: no verified PIN survives)
  *   tries                tries left of the auth PIN (spends none)
  *   cert                 read the auth certificate: "ok <bytes>"
@@ -21,9 +24,12 @@
 #include <string.h>
 
 #include "mynacard/mynacard.h"
+#include "mynanfc/nfc.h"
 #include "mynapcsc/pcsc.h"
 
 static myna_pcsc *pcsc;
+static myna_nfc *nfc;
+static const char *nfc_device;
 static myna_card *card;
 
 static void answer(myna_rv rv, const char *detail)
@@ -67,9 +73,10 @@ static void cmd_open(const char *arg)
   myna_card_free(card);
   card = NULL;
   myna_transport t;
-  myna_rv rv = myna_pcsc_connect(pcsc, NULL,
-                                 arg && !strcmp(arg, "exclusive")
-                                   ? MYNA_PCSC_EXCLUSIVE : MYNA_PCSC_SHARED, &t);
+  myna_rv rv = nfc ? myna_nfc_connect(nfc, nfc_device, NULL, &t)
+                   : myna_pcsc_connect(pcsc, NULL,
+                                       arg && !strcmp(arg, "exclusive")
+                                         ? MYNA_PCSC_EXCLUSIVE : MYNA_PCSC_SHARED, &t);
   if(!rv)
     rv = myna_card_open(t, &card);
   answer(rv, NULL);
@@ -94,9 +101,15 @@ static void cmd_reset_other(void)
   answer(myna_pcsc_rv(r), NULL);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-  myna_rv rv = myna_pcsc_new(&pcsc);
+  myna_rv rv;
+  if(argc == 3 && !strcmp(argv[1], "--nfc")) {
+    nfc_device = argv[2];
+    rv = myna_nfc_new(&nfc);
+  }
+  else
+    rv = myna_pcsc_new(&pcsc);
   if(rv) {
     fprintf(stderr, "card_session: %s\n", myna_strerror(rv));
     return 1;
@@ -166,5 +179,6 @@ int main(void)
   }
   myna_card_free(card);
   myna_pcsc_free(pcsc);
+  myna_nfc_free(nfc);
   return 0;
 }
