@@ -147,7 +147,8 @@ static void print_help(void)
     "  --reader NAME      use the PC/SC reader of that name, or whose name\n"
     "                     contains NAME (default: the reader holding a card)\n"
     "  --exclusive        keep other programs off the card until the end\n"
-    "  --nfc CONNSTRING   use the libnfc device CONNSTRING (e.g. pn532_uart:/dev/ttyUSB0)\n"
+    "  --nfc CONNSTRING   use the libnfc device CONNSTRING (e.g. pn532_uart:/dev/ttyUSB0;\n"
+    "                     'default': the one libnfc's configuration names)\n"
     "  --vcard PROFILE    use the software card described by PROFILE\n"
     "  --quirks SPEC      software card quirks: short-only,t0,slow=MS\n"
     "  --json             machine-readable output\n"
@@ -284,7 +285,8 @@ static int open_nfc_card(cli *c)
   if(rv)
     return fail(c, rv);
   myna_transport t;
-  rv = myna_nfc_connect(c->nfcctx, c->nfc, NULL, &t);
+  /* "default": the device libnfc's configuration (or LIBNFC_DEVICE) names. */
+  rv = myna_nfc_connect(c->nfcctx, strcmp(c->nfc, "default") ? c->nfc : NULL, NULL, &t);
   if(rv)
     return fail(c, rv);
   rv = myna_card_open(t, &c->card);

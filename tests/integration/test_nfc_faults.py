@@ -91,6 +91,25 @@ class NfcFaults(unittest.TestCase):
         card.insert()
         self.assertEqual(self.env.mynacard("--nfc", card.connstring, "info").returncode, 0)
 
+    def test_polling_for_a_card_can_be_cancelled(self):
+        # The kiosk's "place your card" screen, abandoned: another thread
+        # cancels the poll, which ends long before its 60 s.
+        card = self.env.start_card("adult")
+        card.remove()
+        exe = os.path.join(os.environ["MYNA_BUILD"], "tests", "integration", "nfc_cancel")
+        r = self.env.run([exe, card.connstring])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertTrue(r.stdout.startswith(b"cancelled after"), r.stdout)
+        print(r.stdout.decode().strip())
+
+    def test_default_device_from_libnfc_configuration(self):
+        card = self.env.start_card("adult")
+        e = self.env.environ()
+        e["LIBNFC_DEVICE"] = card.connstring
+        exe = os.path.join(os.environ["MYNA_BUILD"], "card", "cli", "mynacard")
+        r = self.env.run([exe, "--nfc", "default", "--json", "info"], env=e)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_device_gone(self):
         card = self.env.start_card("adult")
         link = card.link
