@@ -66,7 +66,7 @@ static unsigned timeout_for(const myna_nfc_options *o, const char *hex)
 static void test_timeout_choice(void)
 {
   myna_nfc_options o;
-  myna_nfc_options_resolve(&(myna_nfc_options){ 0, 1500, 7000 }, &o);
+  myna_nfc_options_resolve(&(myna_nfc_options){ 0, 1500, 7000, NULL }, &o);
   /* COMPUTE DIGITAL SIGNATURE of the JPKI AP, a DigestInfo for SHA-256 */
   g_assert_cmpuint(timeout_for(&o, "80 2A 00 80 33 30 31 30 0D 06 09 60 86 48"
                                    " 01 65 03 04 02 01 05 00 04 20 00 01 02 03"
@@ -92,7 +92,7 @@ static void test_timeout_choice(void)
   /* unresolved options are resolved first */
   g_assert_cmpuint(timeout_for(NULL, "80 2A 00 80 01 00"), ==, 6000);
   g_assert_cmpuint(timeout_for(NULL, "00 B0 00 00 00"), ==, 2000);
-  g_assert_cmpuint(timeout_for(&(myna_nfc_options){ 0, 0, 100 }, "80 2A 00 80 01 00"),
+  g_assert_cmpuint(timeout_for(&(myna_nfc_options){ 0, 0, 100, NULL }, "80 2A 00 80 01 00"),
                    ==, 5000);
 }
 
@@ -100,7 +100,7 @@ static void resolved(unsigned poll, unsigned apdu, unsigned sign,
                      unsigned want_poll, unsigned want_apdu, unsigned want_sign)
 {
   myna_nfc_options o;
-  myna_nfc_options_resolve(&(myna_nfc_options){ poll, apdu, sign }, &o);
+  myna_nfc_options_resolve(&(myna_nfc_options){ poll, apdu, sign, NULL }, &o);
   g_assert_cmpuint(o.poll_ms, ==, want_poll);
   g_assert_cmpuint(o.apdu_timeout_ms, ==, want_apdu);
   g_assert_cmpuint(o.sign_timeout_ms, ==, want_sign);
@@ -165,7 +165,7 @@ static void test_no_such_device(void)
     "pn53x_usb:999:999",
     "garbage",
   };
-  myna_nfc_options fast = { 200, 0, 0 };
+  myna_nfc_options fast = { 200, 0, 0, NULL };
   for(size_t i = 0; i < G_N_ELEMENTS(missing); i++) {
     myna_transport t;
     gint64 start = g_get_monotonic_time();

@@ -37,7 +37,7 @@ void myna_nfc_options_resolve(const myna_nfc_options *options,
 {
   if(!out)
     return;
-  myna_nfc_options o = { 0, 0, 0 };
+  myna_nfc_options o = { 0, 0, 0, NULL };
   if(options)
     o = *options;
   if(!o.poll_ms)
@@ -245,7 +245,8 @@ void myna_nfc_devices_free(myna_nfc_device *devices, size_t count)
 
 static bool cancelled(const nfc_polling *p)
 {
-  return p && atomic_load(&p->n->cancels) != p->cancels;
+  return p && (atomic_load(&p->n->cancels) != p->cancels ||
+               (p->flag && atomic_load(p->flag)));
 }
 
 /* Wait until the monotonic clock reads until_ms, or the search is cancelled. */
@@ -422,7 +423,7 @@ myna_rv myna_nfc_connect(myna_nfc *n, const char *connstring,
   nfc_device *dev = nfc_open(n->ctx, connstring && *connstring ? connstring : NULL);
   if(!dev)
     return MYNA_E_NO_READER;
-  nfc_polling p = { n, dev, cancels, false, NULL };
+  nfc_polling p = { n, dev, cancels, o.cancel, false, NULL };
   polling_add(n, &p);
   myna_rv rv = MYNA_OK;
   nfc_target target;

@@ -23,6 +23,7 @@ typedef struct nfc_polling {
   myna_nfc *n;
   nfc_device *dev;
   unsigned cancels;         /* n->cancels when the connect began */
+  const atomic_bool *flag;  /* the caller's cancel flag, or NULL */
   bool in_round;            /* in nfc_initiator_select_passive_target;
                                under n->lock */
   struct nfc_polling *next;

@@ -30,6 +30,7 @@
 #ifndef MYNANFC_NFC_H
 #define MYNANFC_NFC_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -72,6 +73,11 @@ typedef struct myna_nfc_options {
   unsigned sign_timeout_ms;  /* for the signature command (INS 2A, class 80
                                 or 00): 0 means 6000; never less than 5000
                                 nor than apdu_timeout_ms */
+  const atomic_bool *cancel; /* optional, the caller's: once true, a connect
+                                stops polling with MYNA_E_CANCELLED, whether
+                                it was set before the connect began or
+                                during it (then call myna_nfc_cancel too, so
+                                that a round in progress ends at once) */
 } myna_nfc_options;
 
 /* The options as myna_nfc_connect uses them: zeros replaced by the defaults,
@@ -121,7 +127,9 @@ myna_rv myna_nfc_connect(myna_nfc *n, const char *connstring,
  * MYNA_E_CANCELLED soon: at once when it waits for the device's answer to a
  * round (nfc_abort_command) or between rounds, within one round otherwise.
  * A connect still opening the device returns once it is open. A cancel
- * when nothing polls has no effect on later connects. */
+ * when nothing polls has no effect on later connects — nor on a connect
+ * another thread is about to start: a caller that cancels from another
+ * thread sets its options' cancel flag first, which no race can lose. */
 void myna_nfc_cancel(myna_nfc *n);
 
 #ifdef __cplusplus
