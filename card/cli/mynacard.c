@@ -259,37 +259,28 @@ static int write_out(const cli *c, const char *path, const void *data,
 
 /* ---- card access ---- */
 
-static int open_pcsc_card(cli *c)
+/* The card in a PC/SC reader, or in the field of a libnfc device. */
+static int open_device_card(cli *c)
 {
   if(c->quirks)
     return usage_error("--quirks is for --vcard; a card in a reader has its own behaviour");
-  myna_rv rv = myna_pcsc_new(&c->pcsc);
-  if(rv)
-    return fail(c, rv);
   myna_transport t;
-  rv = myna_pcsc_connect(c->pcsc, c->reader,
-                         c->exclusive ? MYNA_PCSC_EXCLUSIVE : MYNA_PCSC_SHARED, &t);
-  if(rv)
-    return fail(c, rv);
-  rv = myna_card_open(t, &c->card);
-  if(rv)
-    return fail(c, rv);
-  return EXIT_OK;
-}
-
-static int open_nfc_card(cli *c)
-{
-  if(c->quirks)
-    return usage_error("--quirks is for --vcard; a card in a reader has its own behaviour");
-  myna_rv rv = myna_nfc_new(&c->nfcctx);
-  if(rv)
-    return fail(c, rv);
-  myna_transport t;
-  /* "default": the device libnfc's configuration (or LIBNFC_DEVICE) names. */
-  rv = myna_nfc_connect(c->nfcctx, strcmp(c->nfc, "default") ? c->nfc : NULL, NULL, &t);
-  if(rv)
-    return fail(c, rv);
-  rv = myna_card_open(t, &c->card);
+  myna_rv rv;
+  if(c->nfc) {
+    rv = myna_nfc_new(&c->nfcctx);
+    /* "default": the device libnfc's configuration (or LIBNFC_DEVICE) names. */
+    if(!rv)
+      rv = myna_nfc_connect(c->nfcctx, strcmp(c->nfc, "default") ? c->nfc : NULL,
+                            NULL, &t);
+  }
+  else {
+    rv = myna_pcsc_new(&c->pcsc);
+    if(!rv)
+      rv = myna_pcsc_connect(c->pcsc, c->reader,
+                             c->exclusive ? MYNA_PCSC_EXCLUSIVE : MYNA_PCSC_SHARED, &t);
+  }
+  if(!rv)
+    rv = myna_card_open(t, &c->card);
   if(rv)
     return fail(c, rv);
   return EXIT_OK;
@@ -320,7 +311,7 @@ static int open_vcard(cli *c)
  * comes between reading the tries left, VERIFY and what it allows. */
 static int open_card(cli *c)
 {
-  int ec = c->vcard ? open_vcard(c) : c->nfc ? open_nfc_card(c) : open_pcsc_card(c);
+  int ec = c->vcard ? open_vcard(c) : open_device_card(c);
   if(ec)
     return ec;
   if(c->trace)

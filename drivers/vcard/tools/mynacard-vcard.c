@@ -555,6 +555,15 @@ static void usage(FILE *f)
   usage_pn532(f);
 }
 
+bool parse_quirks_option(const char *text, unsigned *quirks, unsigned *slow_ms)
+{
+  if(myna_vcard_parse_quirks(text, quirks, slow_ms))
+    return true;
+  errorf("--quirks '%s': use short-only, t0, contactless, slow or slow=MS "
+         "(0-60000), separated by commas", text);
+  return false;
+}
+
 bool parse_number(const char *text, unsigned long max, unsigned long *out)
 {
   if(!text || !*text || *text < '0' || *text > '9')
@@ -633,11 +642,8 @@ static int cmd_vpcd(int argc, char **argv)
       profile = optarg;
       break;
     case OPT_QUIRKS:
-      if(!myna_vcard_parse_quirks(optarg, &quirks, &slow_ms)) {
-        errorf("--quirks '%s': use short-only, t0, slow or slow=MS "
-               "(0-60000), separated by commas", optarg);
+      if(!parse_quirks_option(optarg, &quirks, &slow_ms))
         return EXIT_USAGE;
-      }
       break;
     case OPT_REMOVE_AFTER:
       if(!parse_number(optarg, ULONG_MAX, &remove_after) || !remove_after) {

@@ -1223,11 +1223,8 @@ int cmd_pn532(int argc, char **argv)
       profile = optarg;
       break;
     case OPT_QUIRKS:
-      if(!myna_vcard_parse_quirks(optarg, &quirks, &slow_ms)) {
-        errorf("--quirks '%s': use short-only, t0, slow or slow=MS "
-               "(0-60000), separated by commas", optarg);
+      if(!parse_quirks_option(optarg, &quirks, &slow_ms))
         return EXIT_USAGE;
-      }
       break;
     case OPT_REMOVE_AFTER:
       count = &remove_after;

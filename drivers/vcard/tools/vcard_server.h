@@ -26,6 +26,10 @@ enum {
 /* "mynacard-vcard: <message>" on standard error. */
 void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* --quirks SPEC as myna_vcard_parse_quirks reads it; false after saying
+ * what is wrong. */
+bool parse_quirks_option(const char *text, unsigned *quirks, unsigned *slow_ms);
+
 /* A decimal number from 0 to max, digits only. */
 bool parse_number(const char *text, unsigned long max, unsigned long *out);
 
