@@ -21,6 +21,8 @@ PACKAGES=(
   cmake make pkg-config gcc clang
   # Build: libraries that libmynacard, the software card and the tests link.
   libssl-dev libglib2.0-dev libopenjp2-7-dev libpng-dev
+  # Build: p11-kit's pkcs11.h for the PKCS#11 module (card/pkcs11).
+  libp11-kit-dev
   # Build and tests: the test PKI generator (tests/pki/mkpki.py, standard
   # library only) and the tools it and the checks call: openssl,
   # opj_compress / opj_decompress.
