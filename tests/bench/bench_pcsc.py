@@ -53,7 +53,11 @@ MODE_TEXT = {"extended": "extended", "short-only": "short-only", "t0": "T=0"}
 ROWS = [("1", "(1) read auth cert"),
         ("2", "(2) verify PIN + sign"),
         ("12", "(1)+(2), two processes"),
-        ("3", "(3) (1)+(2), one process")]
+        ("3", "(3) (1)+(2), one process"),
+        ("4", "(4) pkcs11-tool -L -O"),
+        ("5", "(5) pkcs11-tool login + sign")]
+# Rows (4) and (5) run the same pkcs11-tool on both sides: with our PKCS#11
+# module ("ours") and with OpenSC's.
 
 
 class BenchError(Exception):
@@ -138,6 +142,8 @@ class Bench:
         self.runs = runs
         self.penv = env.environ()
         self.mynacard = os.path.join(os.environ["MYNA_BUILD"], "card", "cli", "mynacard")
+        self.our_module = os.path.join(os.environ["MYNA_BUILD"], "card", "pkcs11",
+                                       "libmynacard-pkcs11.so")
         prof = os.path.dirname(profile_path("adult"))
         self.auth_der = read(os.path.join(prof, "auth.der"))
         self.ca_pem = os.path.join(pki_dir(), "ca", "auth-ca.pem")
@@ -227,7 +233,22 @@ class Bench:
                             "--id", self.key_id, "-i", f["data"], "--read-object",
                             "--type", "cert", "--id", self.cert_id], None,
                     self.check_sig_and_cert)
+        if row in ("4", "5"):
+            tool = ["pkcs11-tool", "--module",
+                    self.our_module if side == "ours" else MODULE]
+            if row == "4":
+                return tool + ["-L", "-O"], None, self.check_listing
+            # Our module gives the auth key ID 01 as OpenSC does (checked by
+            # the signature, which must verify against the auth certificate).
+            return (tool + ["--login", "--pin", PIN, "--sign", "-m", "SHA256-RSA-PKCS",
+                            "--id", self.key_id, "-i", f["data"], "-o", f["out"]],
+                    None, self.check_sig)
         raise AssertionError((row, side))
+
+    def check_listing(self, f, proc):
+        out = proc.stdout.decode(errors="replace")
+        self.check("Certificate Object" in out and "token label" in out,
+                   "pkcs11-tool -L -O lists no token or no certificate")
 
     def check_cert(self, f, proc):
         self.check(os.path.exists(f["out"]) and read(f["out"]) == self.auth_der,
@@ -299,12 +320,12 @@ class Bench:
 
     def run(self):
         self.discover()
-        rows = ["1", "2", "3"]
+        rows = ["1", "2", "3", "4", "5"]
         for it in range(self.runs + 1):  # iteration 0: warm-up, not recorded
             for row in rows:
                 sides = ["ours", "opensc"] if it % 2 == 0 else ["opensc", "ours"]
                 for side in sides:
-                    if side == "opensc" and row != "1" and not self.opensc_signs:
+                    if side == "opensc" and row in ("2", "3", "5") and not self.opensc_signs:
                         continue
                     res = self.one(it, row, side)
                     if it > 0:
@@ -406,6 +427,10 @@ def legend(bench, markdown):
                                        "--id %s -i DATA --read-object --type cert --id %s"
                                        % (p11, b.key_id, b.cert_id))
         + " (one process: signature, then the certificate, on stdout; no CMS)",
+        bullet + "(4), (5): the same " + code("pkcs11-tool") + " on both sides, ours "
+        "with " + code("--module libmynacard-pkcs11.so") + ", OpenSC with its module: "
+        + code("-L -O") + "; " + code("--login --pin 1234 --sign -m SHA256-RSA-PKCS "
+                                      "--id %s -i DATA -o SIG" % b.key_id),
     ] + ([""] if markdown else ["Notes:"]) + [
         bullet + "OpenSC ids: certificate %s %r, key %s %r (from pkcs11-tool -O; "
         "the first token, which pkcs11-tool uses, is %r)."
@@ -455,6 +480,10 @@ def main(argv=None):
                           capture_output=True).returncode != 0:
             print("bench_pcsc: %s not found" % tool, file=sys.stderr)
             return 1
+    ours = os.path.join(args.build, "card", "pkcs11", "libmynacard-pkcs11.so")
+    if not os.path.exists(ours):
+        print("bench_pcsc: %s not built" % ours, file=sys.stderr)
+        return 1
     if not os.path.exists(MODULE):
         print("bench_pcsc: %s not found (apt-get install opensc-pkcs11)" % MODULE,
               file=sys.stderr)
