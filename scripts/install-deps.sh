@@ -35,6 +35,9 @@ PACKAGES=(
   # OpenSC as the independent implementation the interop tests and the
   # benchmark compare against (opensc-tool, pkcs11-tool, opensc-pkcs11.so).
   libpcsclite-dev pcscd vsmartcard-vpcd pcsc-tools opensc opensc-pkcs11
+  # Tests: other PKCS#11 clients of libmynacard-pkcs11.so: GnuTLS (p11tool,
+  # certtool) and OpenSSL's libp11 engine (openssl -engine pkcs11).
+  gnutls-bin libengine-pkcs11-openssl
   # NFC: libnfc (drivers/nfc) and its tools; nfc-list checks the emulated
   # PN532 the tests serve the software card through.
   libnfc-dev libnfc-bin

@@ -25,10 +25,12 @@
 #include <openssl/core_names.h>
 #include <openssl/x509.h>
 #include <p11-kit/pkcs11.h>
+#include <winscard.h>
 
 #include "mynacard/card.h"
 #include "mynacard/error.h"
 #include "mynacard/jpki.h"
+#include "mynacard/pin.h"
 #include "mynacard/secret.h"
 #include "mynapcsc/pcsc.h"
 
@@ -69,6 +71,11 @@ typedef struct reader {
   int tries[2];              /* -1: unknown */
   bool logged_in[2];
   cert_info certs[4];        /* indexed by myna_jpki_cert */
+  /* C_WaitForSlotEvent: what the last report (or C_Initialize) saw. */
+  bool ev_init;              /* ev_present set */
+  bool ev_present;
+  DWORD ev_state;            /* pcscd's state, event counter included; 0: none */
+  unsigned ev_pending;       /* bit t: slot 2n+t has an event to report */
 } reader;
 
 typedef struct session {
@@ -83,6 +90,10 @@ typedef struct session {
   CK_MECHANISM_TYPE mech;
   int sign_obj;
   bool ctx_auth;             /* CKU_CONTEXT_SPECIFIC login for this operation */
+  bool multi;                /* C_SignUpdate was called */
+  EVP_MD_CTX *md;            /* the running hash (mechanisms with a hash) */
+  uint8_t acc[SIG_SIZE - 11]; /* CKM_RSA_PKCS: the DigestInfo so far */
+  size_t acc_len;
 } session;
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -91,6 +102,17 @@ static myna_pcsc *g_pcsc;
 static reader g_readers[MAX_READERS];
 static size_t g_nreaders;
 static session g_sessions[MAX_SESSIONS];
+
+/* Threads in C_WaitForSlotEvent, each with its own PC/SC context that
+ * C_Finalize cancels; C_Finalize waits for them to leave. */
+#define MAX_WAITERS 8
+static pthread_cond_t g_wait_cv = PTHREAD_COND_INITIALIZER;
+static SCARDCONTEXT g_wait_ctx[MAX_WAITERS];
+static bool g_wait_used[MAX_WAITERS];
+static unsigned g_waiters;
+static bool g_finalizing;          /* C_Finalize waits for the waiters */
+static unsigned long g_init_gen;   /* C_Initialize calls so far */
+static DWORD g_pnp_state;
 
 static const int max_tries[2] = {3, 5};
 static const CK_ULONG min_pin[2] = {4, 6}, max_pin[2] = {4, 16};
@@ -327,8 +349,13 @@ static void readers_refresh(void)
     g_readers[i].present = false;
   for(size_t i = 0; i < n; i++) {
     reader *r = reader_add(list[i].name);
-    if(r)
+    if(r) {
       r->present = list[i].card_present;
+      if(!r->ev_init) {
+        r->ev_init = true;
+        r->ev_present = r->present;
+      }
+    }
   }
   myna_pcsc_readers_free(list, n);
   for(size_t i = 0; i < g_nreaders; i++) {
@@ -372,8 +399,21 @@ static CK_RV session_get(CK_SESSION_HANDLE h, session **s, reader **r)
   return CKR_OK;
 }
 
+/* End s's signing operation (if any) and wipe what it kept. */
+static void sign_end(session *s)
+{
+  EVP_MD_CTX_free(s->md);
+  s->md = NULL;
+  OPENSSL_cleanse(s->acc, sizeof(s->acc));
+  s->acc_len = 0;
+  s->multi = false;
+  s->signing = false;
+  s->ctx_auth = false;
+}
+
 static void session_free(session *s)
 {
+  sign_end(s);
   reader *r = slot_reader(s->slot);
   int tok = slot_token(s->slot);
   CK_SLOT_ID slot = s->slot;
@@ -601,6 +641,9 @@ CK_RV C_Initialize(void *init_args)
       return CKR_CANT_LOCK;
   }
   lock();
+  /* A C_Finalize waiting for its waiters in another thread finishes first. */
+  while(g_finalizing || (!g_init && g_pcsc))
+    pthread_cond_wait(&g_wait_cv, &g_lock);
   CK_RV rv = CKR_OK;
   if(g_init)
     rv = CKR_CRYPTOKI_ALREADY_INITIALIZED;
@@ -608,8 +651,12 @@ CK_RV C_Initialize(void *init_args)
     rv = CKR_GENERAL_ERROR;
   else {
     g_init = true;
+    g_init_gen++;
     g_nreaders = 0;
+    g_pnp_state = 0;
     memset(g_sessions, 0, sizeof(g_sessions));
+    /* What C_WaitForSlotEvent compares with (no APDU). */
+    readers_refresh();
   }
   unlock();
   return rv;
@@ -624,6 +671,18 @@ CK_RV C_Finalize(void *reserved_arg)
     unlock();
     return CKR_CRYPTOKI_NOT_INITIALIZED;
   }
+  /* Threads waiting for slot events return CKR_CRYPTOKI_NOT_INITIALIZED. */
+  g_init = false;
+  g_finalizing = true;
+  for(size_t i = 0; i < MAX_WAITERS; i++)
+    if(g_wait_used[i] && g_wait_ctx[i])
+      SCardCancel(g_wait_ctx[i]);
+  pthread_cond_broadcast(&g_wait_cv);
+  while(g_waiters)
+    pthread_cond_wait(&g_wait_cv, &g_lock);
+  g_finalizing = false;
+  for(size_t i = 0; i < MAX_SESSIONS; i++)
+    sign_end(&g_sessions[i]);
   memset(g_sessions, 0, sizeof(g_sessions));
   for(size_t i = 0; i < g_nreaders; i++) {
     card_drop(&g_readers[i]);
@@ -634,6 +693,7 @@ CK_RV C_Finalize(void *reserved_arg)
   myna_pcsc_free(g_pcsc);
   g_pcsc = NULL;
   g_init = false;
+  pthread_cond_broadcast(&g_wait_cv);
   unlock();
   return CKR_OK;
 }
@@ -988,7 +1048,7 @@ CK_RV C_Logout(CK_SESSION_HANDLE h)
       r->logged_in[tok] = false;
       for(size_t i = 0; i < MAX_SESSIONS; i++)
         if(g_sessions[i].used && g_sessions[i].slot == s->slot)
-          g_sessions[i].signing = false;
+          sign_end(&g_sessions[i]);
       if(!r->logged_in[TOK_AUTH] && !r->logged_in[TOK_SIGN]) {
         /* The card forgets verified PINs only on a reset. */
         cert_clear(&r->certs[MYNA_JPKI_CERT_SIGN]);
@@ -1178,13 +1238,73 @@ CK_RV C_SignInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR mech, CK_OBJECT_HANDLE ke
     rv = CKR_KEY_HANDLE_INVALID;
     goto out;
   }
+  const EVP_MD *md;
+  myna_hash_alg alg;
+  sign_end(s);
+  if(mech_hash(mech->mechanism, &md, &alg)) {
+    s->md = EVP_MD_CTX_new();
+    if(!s->md || !EVP_DigestInit_ex(s->md, md, NULL)) {
+      sign_end(s);
+      rv = CKR_HOST_MEMORY;
+      goto out;
+    }
+  }
   s->signing = true;
   s->mech = mech->mechanism;
   s->sign_obj = (int)key;
-  s->ctx_auth = false;
 out:
   unlock();
   return rv;
+}
+
+/* The size query and the short buffer of C_Sign and C_SignFinal keep the
+ * operation and sign nothing. True when answered so. */
+static bool sign_size_answer(CK_BYTE_PTR sig, CK_ULONG_PTR sig_len, CK_RV *rv)
+{
+  if(!sig) {
+    *sig_len = SIG_SIZE;
+    *rv = CKR_OK;
+    return true;
+  }
+  if(*sig_len < SIG_SIZE) {
+    *sig_len = SIG_SIZE;
+    *rv = CKR_BUFFER_TOO_SMALL;
+    return true;
+  }
+  return false;
+}
+
+/* End s's operation and sign: a hash for the mechanisms with one, else the
+ * caller's DigestInfo. */
+static CK_RV sign_finish(session *s, reader *r, const uint8_t *in, size_t in_len,
+                         CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
+{
+  int tok = slot_token(s->slot);
+  bool need_ctx = s->sign_obj == OBJ_SIGN_PRIV;
+  bool ctx = s->ctx_auth;
+  CK_MECHANISM_TYPE mech = s->mech;
+  sign_end(s);
+  if(!r->logged_in[tok] || (need_ctx && !ctx))
+    return CKR_USER_NOT_LOGGED_IN;
+  uint8_t out_sig[SIG_SIZE];
+  size_t out_len = 0;
+  myna_rv mrv;
+  const EVP_MD *md;
+  myna_hash_alg alg;
+  if(mech_hash(mech, &md, &alg))
+    mrv = myna_jpki_sign_hash(r->card, token_key(tok), alg, in, in_len, out_sig,
+                              sizeof(out_sig), &out_len);
+  else {
+    if(in_len > SIG_SIZE - 11)
+      return CKR_DATA_LEN_RANGE;
+    mrv = myna_jpki_sign_digestinfo(r->card, token_key(tok), in, in_len,
+                                    out_sig, sizeof(out_sig), &out_len);
+  }
+  if(mrv)
+    return card_fail(r, mrv);
+  memcpy(sig, out_sig, out_len);
+  *sig_len = out_len;
+  return CKR_OK;
 }
 
 CK_RV C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG data_len,
@@ -1202,55 +1322,339 @@ CK_RV C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG data_len,
     rv = CKR_OPERATION_NOT_INITIALIZED;
     goto out;
   }
-  /* A size query or a short buffer keeps the operation and signs nothing. */
-  if(!sig) {
-    *sig_len = SIG_SIZE;
+  /* C_Sign does not end a multi-part operation. */
+  if(s->multi) {
+    rv = CKR_OPERATION_ACTIVE;
     goto out;
   }
-  if(*sig_len < SIG_SIZE) {
-    *sig_len = SIG_SIZE;
-    rv = CKR_BUFFER_TOO_SMALL;
+  if(sign_size_answer(sig, sig_len, &rv))
     goto out;
-  }
-  int tok = slot_token(s->slot);
-  bool need_ctx = s->sign_obj == OBJ_SIGN_PRIV;
-  bool ctx = s->ctx_auth;
-  s->signing = false;
-  s->ctx_auth = false;
-  if(!r->logged_in[tok] || (need_ctx && !ctx)) {
-    rv = CKR_USER_NOT_LOGGED_IN;
-    goto out;
-  }
-  uint8_t out_sig[SIG_SIZE];
-  size_t out_len = 0;
-  myna_rv mrv;
-  const EVP_MD *md;
-  myna_hash_alg alg;
-  if(mech_hash(s->mech, &md, &alg)) {
+  if(s->md) {
     uint8_t hash[EVP_MAX_MD_SIZE];
     unsigned int hlen = 0;
-    if(!EVP_Digest(data, data_len, hash, &hlen, md, NULL)) {
+    if(!EVP_DigestUpdate(s->md, data, data_len) ||
+       !EVP_DigestFinal_ex(s->md, hash, &hlen)) {
+      sign_end(s);
       rv = CKR_GENERAL_ERROR;
       goto out;
     }
-    mrv = myna_jpki_sign_hash(r->card, token_key(tok), alg, hash, hlen, out_sig,
-                              sizeof(out_sig), &out_len);
+    rv = sign_finish(s, r, hash, hlen, sig, sig_len);
+  }
+  else
+    rv = sign_finish(s, r, data, data_len, sig, sig_len);
+out:
+  unlock();
+  return rv;
+}
+
+CK_RV C_SignUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR part, CK_ULONG part_len)
+{
+  if(!part && part_len)
+    return CKR_ARGUMENTS_BAD;
+  lock();
+  session *s;
+  reader *r;
+  CK_RV rv = session_get(h, &s, &r);
+  if(rv)
+    goto out;
+  if(!s->signing) {
+    rv = CKR_OPERATION_NOT_INITIALIZED;
+    goto out;
+  }
+  s->multi = true;
+  if(s->md) {
+    if(part_len && !EVP_DigestUpdate(s->md, part, part_len)) {
+      sign_end(s);
+      rv = CKR_GENERAL_ERROR;
+    }
+  }
+  else if(part_len > sizeof(s->acc) - s->acc_len) {
+    /* More than a DigestInfo the key can sign: the operation ends. */
+    sign_end(s);
+    rv = CKR_DATA_LEN_RANGE;
   }
   else {
-    if(data_len > SIG_SIZE - 11) {
-      rv = CKR_DATA_LEN_RANGE;
+    memcpy(s->acc + s->acc_len, part, part_len);
+    s->acc_len += part_len;
+  }
+out:
+  unlock();
+  return rv;
+}
+
+CK_RV C_SignFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
+{
+  if(!sig_len)
+    return CKR_ARGUMENTS_BAD;
+  lock();
+  session *s;
+  reader *r;
+  CK_RV rv = session_get(h, &s, &r);
+  if(rv)
+    goto out;
+  if(!s->signing) {
+    rv = CKR_OPERATION_NOT_INITIALIZED;
+    goto out;
+  }
+  if(sign_size_answer(sig, sig_len, &rv))
+    goto out;
+  if(s->md) {
+    uint8_t hash[EVP_MAX_MD_SIZE];
+    unsigned int hlen = 0;
+    if(!EVP_DigestFinal_ex(s->md, hash, &hlen)) {
+      sign_end(s);
+      rv = CKR_GENERAL_ERROR;
       goto out;
     }
-    mrv = myna_jpki_sign_digestinfo(r->card, token_key(tok), data, data_len,
-                                    out_sig, sizeof(out_sig), &out_len);
+    rv = sign_finish(s, r, hash, hlen, sig, sig_len);
+  }
+  else {
+    uint8_t di[sizeof(s->acc)];
+    size_t di_len = s->acc_len;
+    memcpy(di, s->acc, di_len);
+    rv = sign_finish(s, r, di, di_len, sig, sig_len);
+    OPENSSL_cleanse(di, sizeof(di));
+  }
+out:
+  unlock();
+  return rv;
+}
+
+/* Checked before any APDU: the length (CKR_PIN_LEN_RANGE) and the form
+ * (CKR_PIN_INVALID) of a PIN of token tok; *out is the PIN as a secret. */
+static CK_RV pin_take(int tok, const CK_UTF8CHAR *pin, CK_ULONG len,
+                      myna_secret **out)
+{
+  *out = NULL;
+  if(len < min_pin[tok] || len > max_pin[tok])
+    return CKR_PIN_LEN_RANGE;
+  myna_secret *sec = myna_secret_from_bytes(pin, len), *norm = NULL;
+  if(!sec)
+    return CKR_HOST_MEMORY;
+  myna_rv mrv = myna_pin_normalize(
+      tok == TOK_AUTH ? MYNA_PIN_JPKI_AUTH : MYNA_PIN_JPKI_SIGN, sec, &norm);
+  myna_secret_free(norm);
+  if(mrv) {
+    myna_secret_free(sec);
+    return mrv == MYNA_E_PIN_FORMAT ? CKR_PIN_INVALID : map_rv(mrv);
+  }
+  *out = sec;
+  return CKR_OK;
+}
+
+/* The old PIN is presented (one VERIFY, never retried) unless the token is
+ * logged in: then the card holds it verified already (pkcs11-tool
+ * --change-pin logs in first) and it is not checked a second time. Then
+ * CHANGE REFERENCE DATA. */
+CK_RV C_SetPIN(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old_pin, CK_ULONG old_len,
+               CK_UTF8CHAR_PTR new_pin, CK_ULONG new_len)
+{
+  /* No protected authentication path: both PINs come from the caller. */
+  if(!old_pin || !new_pin)
+    return CKR_ARGUMENTS_BAD;
+  lock();
+  session *s;
+  reader *r;
+  myna_secret *old_sec = NULL, *new_sec = NULL;
+  CK_RV rv = session_get(h, &s, &r);
+  if(rv)
+    goto out;
+  if(!(s->flags & CKF_RW_SESSION)) {
+    rv = CKR_SESSION_READ_ONLY;
+    goto out;
+  }
+  int tok = slot_token(s->slot);
+  if((rv = pin_take(tok, old_pin, old_len, &old_sec)) ||
+     (rv = pin_take(tok, new_pin, new_len, &new_sec)))
+    goto out;
+  int left = -1;
+  myna_rv mrv = MYNA_OK;
+  if(!r->logged_in[tok] || !myna_jpki_is_verified(r->card, token_key(tok)))
+    mrv = myna_jpki_verify(r->card, token_key(tok), old_sec, &left);
+  if(mrv == MYNA_E_WRONG_PIN || mrv == MYNA_E_PIN_BLOCKED) {
+    r->tries[tok] = mrv == MYNA_E_PIN_BLOCKED ? 0 : left;
+    /* The card may have forgotten an earlier VERIFY. */
+    if(!myna_jpki_is_verified(r->card, token_key(tok)))
+      r->logged_in[tok] = false;
+    rv = map_rv(mrv);
+    goto out;
   }
   if(mrv) {
     rv = card_fail(r, mrv);
     goto out;
   }
-  memcpy(sig, out_sig, out_len);
-  *sig_len = out_len;
+  r->tries[tok] = max_tries[tok];
+  mrv = myna_jpki_change_pin(r->card, token_key(tok), new_sec);
+  if(mrv == MYNA_E_NOT_SUPPORTED)
+    rv = CKR_FUNCTION_NOT_SUPPORTED;  /* the card refused the command */
+  else if(mrv == MYNA_E_PIN_FORMAT)
+    rv = CKR_PIN_INVALID;
+  else if(mrv)
+    rv = card_fail(r, mrv);
+  /* Not logged in before: the card forgets the PIN verified here. */
+  if(r->card && !r->logged_in[TOK_AUTH] && !r->logged_in[TOK_SIGN]) {
+    cert_clear(&r->certs[MYNA_JPKI_CERT_SIGN]);
+    mrv = myna_card_reset(r->card);
+    if(mrv) {
+      CK_RV rrv = card_fail(r, mrv);
+      if(!rv)
+        rv = rrv;
+    }
+  }
 out:
+  myna_secret_free(old_sec);
+  myna_secret_free(new_sec);
+  unlock();
+  return rv;
+}
+
+/* ---- slot events ---- */
+
+/* A slot event not reported yet: both slots of a reader have one when its
+ * card came or went. */
+static bool event_take(CK_SLOT_ID *slot)
+{
+  for(size_t i = 0; i < g_nreaders; i++)
+    for(unsigned t = 0; t < 2; t++)
+      if(g_readers[i].ev_pending & (1u << t)) {
+        g_readers[i].ev_pending &= ~(1u << t);
+        *slot = i * 2 + t;
+        return true;
+      }
+  return false;
+}
+
+/* Pause a waiter for ms with the lock released (C_Finalize wakes it). */
+static void wait_pause(unsigned ms)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_sec += ms / 1000;
+  ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+  if(ts.tv_nsec >= 1000000000L) {
+    ts.tv_sec++;
+    ts.tv_nsec -= 1000000000L;
+  }
+  pthread_cond_timedwait(&g_wait_cv, &g_lock, &ts);
+}
+
+/* Card insertions and removals from pcscd (SCardGetStatusChange on a context
+ * of the call's own, without the module lock): a card that came or went
+ * since the last report (or C_Initialize), also one that went and came back
+ * (pcscd's event counter). */
+CK_RV C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR slot, CK_VOID_PTR reserved)
+{
+  if(!slot || reserved)
+    return CKR_ARGUMENTS_BAD;
+  bool dont_block = flags & CKF_DONT_BLOCK;
+  lock();
+  if(!g_init) {
+    unlock();
+    return CKR_CRYPTOKI_NOT_INITIALIZED;
+  }
+  size_t w = 0;
+  while(w < MAX_WAITERS && g_wait_used[w])
+    w++;
+  if(w == MAX_WAITERS) {
+    unlock();
+    return CKR_FUNCTION_FAILED;
+  }
+  g_wait_used[w] = true;
+  g_wait_ctx[w] = 0;
+  g_waiters++;
+  unsigned long gen = g_init_gen;
+  SCARDCONTEXT ctx = 0;
+  unsigned passes = 0;
+  CK_RV rv;
+  for(;;) {
+    if(!g_init || g_init_gen != gen) {
+      rv = CKR_CRYPTOKI_NOT_INITIALIZED;
+      break;
+    }
+    if(event_take(slot)) {
+      rv = CKR_OK;
+      break;
+    }
+    if(!ctx) {
+      if(SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx) !=
+         SCARD_S_SUCCESS) {
+        ctx = 0;
+        if(dont_block) {
+          rv = CKR_NO_EVENT;
+          break;
+        }
+        wait_pause(500);
+        continue;
+      }
+      g_wait_ctx[w] = ctx;
+    }
+    readers_refresh();
+    /* Reader names stay until C_Finalize, which waits for this thread. */
+    SCARD_READERSTATE st[MAX_READERS + 1];
+    size_t n = g_nreaders;
+    memset(st, 0, sizeof(st));
+    for(size_t i = 0; i < n; i++) {
+      st[i].szReader = g_readers[i].name;
+      st[i].dwCurrentState = g_readers[i].ev_state;
+    }
+    st[n].szReader = "\\\\?PnP?\\Notification";
+    st[n].dwCurrentState = g_pnp_state;
+    unlock();
+    /* A bounded wait: a C_Finalize that cancels before the call starts is
+     * seen within a second. */
+    LONG prv = SCardGetStatusChange(ctx, dont_block ? 0 : 1000, st, (DWORD)n + 1);
+    lock();
+    if(!g_init || g_init_gen != gen) {
+      rv = CKR_CRYPTOKI_NOT_INITIALIZED;
+      break;
+    }
+    if(prv == SCARD_E_TIMEOUT) {
+      if(dont_block) {
+        rv = CKR_NO_EVENT;
+        break;
+      }
+      continue;
+    }
+    if(prv == SCARD_E_CANCELLED)
+      continue;
+    if(prv != SCARD_S_SUCCESS) {
+      /* pcscd went away: a new context when it is back. */
+      g_wait_ctx[w] = 0;
+      SCardReleaseContext(ctx);
+      ctx = 0;
+      if(dont_block) {
+        rv = CKR_NO_EVENT;
+        break;
+      }
+      wait_pause(500);
+      continue;
+    }
+    g_pnp_state = st[n].dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
+    for(size_t i = 0; i < n && i < g_nreaders; i++) {
+      reader *r = &g_readers[i];
+      DWORD e = st[i].dwEventState;
+      bool gone = e & (SCARD_STATE_UNKNOWN | SCARD_STATE_IGNORE);
+      bool here = !gone && (e & SCARD_STATE_PRESENT);
+      bool counted = r->ev_state && !gone && (e >> 16) != (r->ev_state >> 16);
+      if(here != r->ev_present || counted)
+        r->ev_pending = 3;
+      r->ev_present = here;
+      r->ev_state = e & ~(DWORD)SCARD_STATE_CHANGED;
+    }
+    /* CKF_DONT_BLOCK: the first look (states unknown) is followed by one
+     * with the states pcscd reported; then no more. */
+    if(dont_block && ++passes > 2) {
+      rv = CKR_NO_EVENT;
+      break;
+    }
+  }
+  if(ctx) {
+    g_wait_ctx[w] = 0;
+    SCardReleaseContext(ctx);
+  }
+  g_wait_used[w] = false;
+  g_waiters--;
+  pthread_cond_broadcast(&g_wait_cv);
   unlock();
   return rv;
 }
@@ -1262,22 +1666,12 @@ static CK_RV not_supported(CK_RV rv)
   return rv;
 }
 
-CK_RV C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID *slot, void *reserved)
-{
-  return not_supported(CKR_FUNCTION_NOT_SUPPORTED);
-}
-
 CK_RV C_InitToken(CK_SLOT_ID slot_id, unsigned char *pin, unsigned long pin_len, unsigned char *label)
 {
   return not_supported(CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV C_InitPIN(CK_SESSION_HANDLE hs, unsigned char *pin, unsigned long pin_len)
-{
-  return not_supported(CKR_FUNCTION_NOT_SUPPORTED);
-}
-
-CK_RV C_SetPIN(CK_SESSION_HANDLE hs, unsigned char *old_pin, unsigned long old_len, unsigned char *new_pin, unsigned long new_len)
 {
   return not_supported(CKR_FUNCTION_NOT_SUPPORTED);
 }
@@ -1378,16 +1772,6 @@ CK_RV C_DigestKey(CK_SESSION_HANDLE hs, CK_OBJECT_HANDLE key)
 }
 
 CK_RV C_DigestFinal(CK_SESSION_HANDLE hs, unsigned char *digest, unsigned long *digest_len)
-{
-  return not_supported(CKR_FUNCTION_NOT_SUPPORTED);
-}
-
-CK_RV C_SignUpdate(CK_SESSION_HANDLE hs, unsigned char *part, unsigned long part_len)
-{
-  return not_supported(CKR_FUNCTION_NOT_SUPPORTED);
-}
-
-CK_RV C_SignFinal(CK_SESSION_HANDLE hs, unsigned char *signature, unsigned long *signature_len)
 {
   return not_supported(CKR_FUNCTION_NOT_SUPPORTED);
 }

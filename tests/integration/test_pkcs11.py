@@ -9,7 +9,10 @@ card; the objects with their ids (01 auth certificate and keys, 03 auth CA,
 certificate byte for byte; signatures (SHA256-RSA-PKCS, and RSA-PKCS over a
 caller's DigestInfo) that OpenSSL verifies; a wrong PIN costs exactly one try
 and is then shown as "user PIN count low"; a PIN of the wrong length is
-refused without any VERIFY reaching the card.
+refused without any VERIFY reaching the card. Second step: multi-part signing
+(pkcs11-tool on a large input, and a ctypes client), C_SetPIN (pkcs11-tool
+--change-pin and a ctypes client), C_WaitForSlotEvent (ctypes), and two more
+clients: GnuTLS (p11tool, certtool) and OpenSSL's libp11 engine (openssl cms).
 
 APDU counts for -L, -O and login + sign are printed, not asserted (OpenSC's
 own module: 62 for -O, 70 for login + sign)."""
@@ -77,6 +80,118 @@ print("old", m.C_GetSessionInfo(h, buf))
 print("close_old", m.C_CloseSession(h))
 wait()
 assert m.C_Finalize(None) == 0
+"""
+
+# Multi-part signing through ctypes: login (and CKU_CONTEXT_SPECIFIC on the
+# signature token), C_SignInit, C_SignUpdate in chunks, C_SignFinal asked for
+# its size, then with a short buffer, then for real; prints a JSON summary.
+# On the auth token it then overflows a multi-part CKM_RSA_PKCS.
+SIGN_HELPER = r"""
+import ctypes, json, sys
+from ctypes import byref, c_ubyte, c_ulong as UL, c_void_p
+m = ctypes.CDLL(sys.argv[1])
+slot, pin, mech = int(sys.argv[2]), sys.argv[3].encode(), int(sys.argv[4], 0)
+data, chunk, out_path = open(sys.argv[5], "rb").read(), int(sys.argv[6]), sys.argv[7]
+class Mech(ctypes.Structure):
+    _fields_ = [("mechanism", UL), ("param", c_void_p), ("len", UL)]
+class Attr(ctypes.Structure):
+    _fields_ = [("type", UL), ("value", c_void_p), ("len", UL)]
+res = {}
+assert m.C_Initialize(None) == 0
+h = UL()
+res["open"] = m.C_OpenSession(UL(slot), UL(4), None, None, byref(h))
+res["login"] = m.C_Login(h, UL(1), pin, UL(len(pin)))
+cls = UL(3)  # CKO_PRIVATE_KEY
+a = Attr(0, ctypes.cast(byref(cls), c_void_p), ctypes.sizeof(cls))
+key, n = UL(), UL()
+m.C_FindObjectsInit(h, byref(a), UL(1))
+m.C_FindObjects(h, byref(key), UL(1), byref(n))
+m.C_FindObjectsFinal(h)
+res["keys"] = n.value
+def init(mt):
+    mk = Mech(mt, None, 0)
+    rv = m.C_SignInit(h, byref(mk), key)
+    if slot % 2:  # CKA_ALWAYS_AUTHENTICATE
+        rv = rv or m.C_Login(h, UL(2), pin, UL(len(pin)))
+    return rv
+res["init"] = init(mech)
+res["update"] = sorted(set(m.C_SignUpdate(h, data[i:i + chunk], UL(len(data[i:i + chunk])))
+                           for i in range(0, len(data), chunk)))
+sl = UL(0)
+res["size"] = [m.C_SignFinal(h, None, byref(sl)), sl.value]
+buf = (c_ubyte * 512)()
+sl = UL(10)
+res["short"] = [m.C_SignFinal(h, buf, byref(sl)), sl.value]
+sl = UL(512)
+res["final"] = [m.C_SignFinal(h, buf, byref(sl)), sl.value]
+open(out_path, "wb").write(bytes(buf[:sl.value]))
+res["again"] = m.C_SignFinal(h, buf, byref(sl))
+if slot % 2 == 0:
+    res["rsa_init"] = init(1)  # CKM_RSA_PKCS
+    res["rsa_up1"] = m.C_SignUpdate(h, bytes(200), UL(200))
+    res["rsa_up2"] = m.C_SignUpdate(h, bytes(100), UL(100))
+    res["rsa_final"] = m.C_SignFinal(h, buf, byref(sl))
+assert m.C_Finalize(None) == 0
+print(json.dumps(res))
+"""
+
+# C_SetPIN through ctypes on a session that is not logged in: argv module,
+# slot, "ro"/"rw", then OLD:NEW pairs; prints the return values as JSON.
+SETPIN_HELPER = r"""
+import ctypes, json, sys
+from ctypes import byref, c_ulong as UL
+m = ctypes.CDLL(sys.argv[1])
+assert m.C_Initialize(None) == 0
+h = UL()
+flags = 4 if sys.argv[3] == "ro" else 6
+assert m.C_OpenSession(UL(int(sys.argv[2])), UL(flags), None, None, byref(h)) == 0
+out = []
+for pair in sys.argv[4:]:
+    old, new = (x.encode() for x in pair.split(":"))
+    out.append(m.C_SetPIN(h, old, UL(len(old)), new, UL(len(new))))
+assert m.C_Finalize(None) == 0
+print(json.dumps(out))
+"""
+
+# C_WaitForSlotEvent through ctypes: "name rv [slot]" lines and "ready", then
+# a line on stdin before the next step (as REMOVAL_HELPER). The last step
+# blocks in a second thread and calls C_Finalize from the first.
+WAIT_HELPER = r"""
+import ctypes, sys, threading, time
+from ctypes import byref, c_ulong as UL
+m = ctypes.CDLL(sys.argv[1])
+assert m.C_Initialize(None) == 0
+def wait(name, flags):
+    s = UL(99)
+    rv = m.C_WaitForSlotEvent(UL(flags), byref(s), None)
+    print(name, rv, s.value, flush=True)
+def ready():
+    print("ready", flush=True)
+    sys.stdin.readline()
+wait("nb_idle", 1)                  # CKF_DONT_BLOCK
+ready()
+wait("removed", 0)                  # blocks until the card goes
+wait("nb_second", 1)                # the other slot of the reader
+wait("nb_after", 1)
+ready()
+wait("nb_inserted", 1)              # the card came back meanwhile
+wait("nb_inserted2", 1)
+wait("nb_quiet", 1)
+out = {}
+def blocked():
+    s = UL(99)
+    t0 = time.monotonic()
+    out["rv"] = m.C_WaitForSlotEvent(UL(0), byref(s), None)
+    out["t"] = time.monotonic() - t0
+t = threading.Thread(target=blocked)
+t.start()
+time.sleep(0.5)
+t0 = time.monotonic()
+print("finalize", m.C_Finalize(None), 0, flush=True)
+t.join(10)
+print("finalize_s", int((time.monotonic() - t0) * 1000), 0)
+print("blocked", out.get("rv", -1), int(out.get("t", 0) * 1000))
+ready()
 """
 
 
@@ -352,6 +467,309 @@ class Pkcs11Base(unittest.TestCase):
                                 "close_old": CKR_OK})
         go()
         self.assertEqual(p.wait(timeout=30), 0, p.stderr.read())
+
+    # -- multi-part signing --
+
+    def sign_helper(self, slot, pin, mech, data, chunk, out):
+        mark = self.card.mark()
+        r = subprocess.run([sys.executable, "-c", SIGN_HELPER, module(), str(slot),
+                            pin, hex(mech), data, str(chunk), out],
+                           capture_output=True, text=True, env=self.env.environ(),
+                           timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout), self.card.since(mark)
+
+    def big_doc(self):
+        big = self.path("big.bin")
+        with open(big, "wb") as f:
+            f.write(bytes(range(256)) * 40 + b"tail")  # 10244 bytes
+        return big
+
+    def test_multipart_signing_through_ctypes(self):
+        """C_SignUpdate in chunks of 1000 bytes, C_SignFinal asked for its size
+        and with a short buffer first: one signature APDU only, verified by
+        OpenSSL; the operation ends with the signature."""
+        big = self.big_doc()
+        for slot, pin, mech, dgst, der in (
+                (0, AUTH_PIN, 0x40, "-sha256", "auth.der"),   # CKM_SHA256_RSA_PKCS
+                (0, AUTH_PIN, 0x06, "-sha1", "auth.der"),     # CKM_SHA1_RSA_PKCS
+                (0, AUTH_PIN, 0x42, "-sha512", "auth.der"),   # CKM_SHA512_RSA_PKCS
+                (1, SIGN_PASSWORD, 0x41, "-sha384", "sign.der")):  # CKM_SHA384_RSA_PKCS
+            sig = self.path("sig-multi-%d-%x" % (slot, mech))
+            res, apdus = self.sign_helper(slot, pin, mech, big, 1000, sig)
+            self.assertEqual(res["open"], CKR_OK, res)
+            self.assertEqual(res["login"], CKR_OK, res)
+            self.assertEqual(res["keys"], 1, res)
+            self.assertEqual(res["init"], CKR_OK, res)
+            self.assertEqual(res["update"], [CKR_OK], res)
+            self.assertEqual(res["size"], [CKR_OK, 256], res)
+            self.assertEqual(res["short"], [0x150, 256], res)  # CKR_BUFFER_TOO_SMALL
+            self.assertEqual(res["final"], [CKR_OK, 256], res)
+            self.assertEqual(res["again"], 0x91, res)  # CKR_OPERATION_NOT_INITIALIZED
+            self.assertEqual(len([a for a in apdus if a[2] == "2A"]), 1, apdus)
+            r = openssl("dgst", dgst, "-verify", self.pubkey(der), "-signature",
+                        sig, big)
+            self.assertEqual(r.returncode, 0, (slot, mech, r.stdout, r.stderr))
+            if slot == 0:
+                # CKM_RSA_PKCS accumulates up to 245 bytes; more ends the
+                # operation with CKR_DATA_LEN_RANGE and signs nothing.
+                self.assertEqual(res["rsa_init"], CKR_OK, res)
+                self.assertEqual(res["rsa_up1"], CKR_OK, res)
+                self.assertEqual(res["rsa_up2"], 0x21, res)
+                self.assertEqual(res["rsa_final"], 0x91, res)
+
+    def test_multipart_rsa_pkcs_digestinfo_in_parts(self):
+        import hashlib
+        di = self.path("digestinfo-parts")
+        with open(di, "wb") as f:
+            f.write(SHA256_PREFIX + hashlib.sha256(read(self.doc)).digest())
+        sig = self.path("sig-multi-rsa")
+        res, apdus = self.sign_helper(0, AUTH_PIN, 0x01, di, 7, sig)
+        self.assertEqual(res["final"], [CKR_OK, 256], res)
+        self.assertEqual(len([a for a in apdus if a[2] == "2A"]), 1, apdus)
+        r = openssl("dgst", "-sha256", "-verify", self.pubkey("auth.der"),
+                    "-signature", sig, self.doc)
+        self.assertEqual(r.returncode, 0, (r.stdout, r.stderr))
+
+    def test_pkcs11_tool_signs_large_input_multipart(self):
+        """pkcs11-tool reads its input in 1025-byte blocks and uses
+        C_SignUpdate/C_SignFinal when the first block is full."""
+        big = self.big_doc()
+        for token, pin, key_id, der in (
+                (AUTH_TOKEN, AUTH_PIN, ID_AUTH, "auth.der"),
+                (SIGN_TOKEN, SIGN_PASSWORD, ID_SIGN, "sign.der")):
+            sig = self.path("sig-big-%s" % key_id)
+            self.p11("login+sign big %s" % key_id, "--token-label", token, "--login",
+                     "--pin", pin, "--sign", "-m", "SHA256-RSA-PKCS", "--id", key_id,
+                     "-i", big, "-o", sig)
+            r = openssl("dgst", "-sha256", "-verify", self.pubkey(der),
+                        "-signature", sig, big)
+            self.assertEqual(r.returncode, 0, (key_id, r.stdout, r.stderr))
+
+    # -- PIN change --
+
+    def verifies(self, apdus):
+        return [a for a in apdus if a[2] == "20" and a[5] != "lc=0"]
+
+    def test_change_pin_and_password(self):
+        """pkcs11-tool --change-pin logs in with the old PIN, then C_SetPIN:
+        one VERIFY (the login's: a logged-in token's PIN is not presented
+        again), one CHANGE REFERENCE DATA; the new PIN logs in, the old one
+        no longer; changed back."""
+        for token, old, new in ((AUTH_TOKEN, AUTH_PIN, "5678"),
+                                (SIGN_TOKEN, SIGN_PASSWORD, "NEWPASS99")):
+            mark = self.card.mark()
+            self.p11("change PIN", "--token-label", token, "--change-pin",
+                     "--pin", old, "--new-pin", new)
+            try:
+                apdus = self.card.since(mark)
+                self.assertEqual(len(self.verifies(apdus)), 1, apdus)
+                self.assertEqual(len([a for a in apdus if a[2] == "24"]), 1, apdus)
+                self.p11("login new PIN", "--token-label", token, "--login", "--pin",
+                         new, "-O")
+                r = self.p11("login old PIN", "--token-label", token, "--login",
+                             "--pin", old, "-O", want=1)
+                self.assertIn(b"CKR_PIN_INCORRECT", r.stderr)
+            except BaseException:
+                # Leave the card as the other tests expect it.
+                self.p11("restore PIN", "--token-label", token, "--change-pin",
+                         "--pin", new, "--new-pin", old, want=None)
+                raise
+            self.p11("change back", "--token-label", token, "--change-pin",
+                     "--pin", new, "--new-pin", old)
+            self.p11("login old PIN again", "--token-label", token, "--login",
+                     "--pin", old, "-O")
+        self.assertEqual(self.tries(), (3, 5))
+
+    def test_change_pin_new_pin_of_bad_form_is_refused_before_change(self):
+        before = self.tries()
+        for token, old, new, err in (
+                (AUTH_TOKEN, AUTH_PIN, "12345", b"CKR_PIN_LEN_RANGE"),
+                (AUTH_TOKEN, AUTH_PIN, "12a4", b"CKR_PIN_INVALID"),
+                (SIGN_TOKEN, SIGN_PASSWORD, "ABC12", b"CKR_PIN_LEN_RANGE"),
+                (SIGN_TOKEN, SIGN_PASSWORD, "ABC-12345", b"CKR_PIN_INVALID")):
+            mark = self.card.mark()
+            r = self.p11("change PIN bad form", "--token-label", token,
+                         "--change-pin", "--pin", old, "--new-pin", new, want=1)
+            self.assertIn(err, r.stderr)
+            apdus = self.card.since(mark)
+            self.assertEqual([a for a in apdus if a[2] == "24"], [], apdus)
+            self.assertLessEqual(len(self.verifies(apdus)), 1, apdus)  # the login
+        self.assertEqual(self.tries(), before)
+
+    def test_set_pin_without_login_through_ctypes(self):
+        """C_SetPIN on a session that is not logged in: the old PIN is
+        verified first. A wrong one costs one try and nothing more; PINs of
+        a bad form are refused before any APDU; a read-only session is
+        refused; a right one changes the PIN."""
+        def run(slot, *pairs, ro=False):
+            mark = self.card.mark()
+            r = subprocess.run([sys.executable, "-c", SETPIN_HELPER, module(),
+                                str(slot), "ro" if ro else "rw"] + list(pairs),
+                               capture_output=True, text=True,
+                               env=self.env.environ(), timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return json.loads(r.stdout), self.card.since(mark)
+        before = self.tries()
+        rvs, apdus = run(0, "9999:5678")
+        self.assertEqual(rvs, [0xA0], apdus)  # CKR_PIN_INCORRECT
+        self.assertEqual(len(self.verifies(apdus)), 1, apdus)
+        self.assertEqual([a for a in apdus if a[2] == "24"], [], apdus)
+        self.assertEqual(self.tries(), (before[0] - 1, before[1]))
+        rvs, apdus = run(0, "1234:123", "1234:12a4", "12b4:5678", "123:5678")
+        self.assertEqual(rvs, [0xA2, 0xA1, 0xA1, 0xA2], apdus)
+        self.assertEqual([a for a in apdus if a[2] in ("20", "24")
+                          and a[5] != "lc=0"], [], apdus)
+        rvs, apdus = run(0, "1234:5678", ro=True)
+        self.assertEqual(rvs, [0xB5], apdus)  # CKR_SESSION_READ_ONLY
+        self.assertEqual(self.verifies(apdus), [], apdus)
+        rvs, apdus = run(0, "1234:5678", "5678:1234")
+        self.assertEqual(rvs, [CKR_OK, CKR_OK], apdus)
+        self.assertEqual(len(self.verifies(apdus)), 2, apdus)
+        self.assertEqual(len([a for a in apdus if a[2] == "24"]), 2, apdus)
+        self.assertEqual(self.tries(), (3, before[1]))
+
+    # -- slot events --
+
+    def test_wait_for_slot_event(self):
+        """CKF_DONT_BLOCK answers CKR_NO_EVENT when nothing happened; a
+        blocking call returns the slot when the card is removed (then the
+        reader's other slot); an insertion between calls is reported; a
+        blocked call returns CKR_CRYPTOKI_NOT_INITIALIZED when another thread
+        calls C_Finalize (SCardCancel), at once."""
+        p = subprocess.Popen([sys.executable, "-c", WAIT_HELPER, module()],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True,
+                             env=self.env.environ())
+
+        def reap():
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+            for f in (p.stdin, p.stdout, p.stderr):
+                f.close()
+        self.addCleanup(reap)
+
+        def step():
+            out = {}
+            while True:
+                line = p.stdout.readline()
+                self.assertTrue(line, p.stderr.read() if p.poll() is not None else "")
+                if line.strip() == "ready":
+                    return out
+                k, rv, slot = line.split()
+                out[k] = (int(rv), int(slot))
+
+        def go():
+            p.stdin.write("\n")
+            p.stdin.flush()
+
+        CKR_NO_EVENT, CKR_NOT_INIT = 0x8, 0x190
+        self.assertEqual(step()["nb_idle"][0], CKR_NO_EVENT)
+        try:
+            go()
+            self.card.remove(wait=False)
+            gone = step()
+        finally:
+            self.card.insert()  # leave the card in for the other tests
+        self.assertEqual(gone["removed"], (CKR_OK, 0), gone)
+        self.assertEqual(gone["nb_second"], (CKR_OK, 1), gone)
+        self.assertEqual(gone["nb_after"][0], CKR_NO_EVENT, gone)
+        go()
+        back = step()
+        self.assertEqual(back["nb_inserted"], (CKR_OK, 0), back)
+        self.assertEqual(back["nb_inserted2"], (CKR_OK, 1), back)
+        self.assertEqual(back["nb_quiet"][0], CKR_NO_EVENT, back)
+        self.assertEqual(back["finalize"][0], CKR_OK, back)
+        self.assertEqual(back["blocked"][0], CKR_NOT_INIT, back)
+        self.assertLess(back["finalize_s"][0], 1500, back)
+        go()
+        self.assertEqual(p.wait(timeout=30), 0, p.stderr.read())
+
+    # -- other clients: GnuTLS and OpenSSL's libp11 engine --
+
+    def pem(self, der):
+        out = self.path(os.path.basename(der) + ".pem")
+        r = openssl("x509", "-inform", "DER", "-in", der, "-out", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return out
+
+    def tool(self, what, cmd, env=None, want=0, input=None):
+        e = self.env.environ()
+        e.update(env or {})
+        mark = self.card.mark()
+        r = subprocess.run(cmd, capture_output=True, env=e, timeout=60, input=input,
+                           start_new_session=True)
+        print("%s [%s] %s: %d APDUs" % (cmd[0], self.QUIRKS or "T=1", what,
+                                        len(self.card.since(mark))))
+        self.assertEqual(r.returncode, want, "%s: exit %d\n%s%s" % (
+            " ".join(cmd), r.returncode, r.stdout.decode(errors="replace"),
+            r.stderr.decode(errors="replace")))
+        return r
+
+    def test_gnutls_p11tool_lists_certs_and_signs(self):
+        """GnuTLS: p11tool lists the certificates; p11tool --test-sign signs
+        and verifies the signature itself, against the private key's
+        modulus and exponent and against the token's public key object
+        (its own check); certtool makes a PKCS#10 request with the card's
+        key, whose signature OpenSSL verifies and whose public key is the
+        auth certificate's."""
+        url = "pkcs11:token=JPKI%20User%20Authentication"
+        r = self.tool("--list-all-certs", ["p11tool", "--provider", module(),
+                                           "--list-all-certs", url])
+        out = r.stdout.decode()
+        self.assertIn(";id=%01;object=User%20Authentication%20Certificate;type=cert",
+                      out)
+        self.assertIn(";id=%03;object=User%20Authentication%20Certificate%20CA;"
+                      "type=cert", out)
+        key = url + ";id=%01;type=private"
+        r = self.tool("--test-sign", ["p11tool", "--provider", module(), "--login",
+                                      "--test-sign", key], {"GNUTLS_PIN": AUTH_PIN})
+        out = r.stdout.decode() + r.stderr.decode()
+        self.assertIn("Verifying against private key parameters... ok", out)
+        self.assertIn("Verifying against public key in the token... ok", out)
+        tmpl, req = self.path("req.tmpl"), self.path("req.pem")
+        with open(tmpl, "w") as f:
+            f.write('cn = "mynaterm test"\n')
+        self.tool("certtool request", ["certtool", "--provider", module(),
+                                       "--generate-request", "--load-privkey", key,
+                                       "--template", tmpl, "--outfile", req],
+                  {"GNUTLS_PIN": AUTH_PIN})
+        r = openssl("req", "-in", req, "-noout", "-verify")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = openssl("req", "-in", req, "-noout", "-pubkey")
+        self.assertEqual(r.stdout, read(self.pubkey("auth.der")))
+        self.assertEqual(self.tries(), (3, 5))
+
+    def test_openssl_cms_through_libp11_engine(self):
+        """OpenSSL 3 with libp11's engine (PKCS11_MODULE_PATH = our module,
+        the test PIN in the URI): a CMS signature with each key, verified by
+        openssl cms -verify against its CA."""
+        data = self.path("cms-doc.txt")
+        with open(data, "w") as f:
+            f.write("signed through libp11\n")
+        for token, pin, key_id, der, ca in (
+                ("JPKI%20User%20Authentication", AUTH_PIN, "%01", "auth.der",
+                 "auth-ca.der"),
+                ("JPKI%20Digital%20Signature", SIGN_PASSWORD, "%02", "sign.der",
+                 "sign-ca.der")):
+            p7s = self.path("doc-%s.p7s" % key_id[1:])
+            key = "pkcs11:token=%s;id=%s;type=private;pin-value=%s" % (token, key_id,
+                                                                       pin)
+            self.tool("cms -sign %s" % key_id, [
+                "openssl", "cms", "-sign", "-engine", "pkcs11", "-keyform", "engine",
+                "-inkey", key, "-signer", self.pem(os.path.join(self.profile_dir, der)),
+                "-binary", "-in", data, "-outform", "DER", "-out", p7s],
+                {"PKCS11_MODULE_PATH": module()},
+                # The signature key is "always authenticate": libp11 asks
+                # for the password again through OpenSSL's UI (stdin here).
+                input=(pin + "\n").encode())
+            r = openssl("cms", "-verify", "-binary", "-inform", "DER", "-in", p7s,
+                        "-content", data, "-CAfile",
+                        self.pem(os.path.join(self.ca, ca)), "-purpose", "any",
+                        "-out", os.devnull)
+            self.assertEqual(r.returncode, 0, (key_id, r.stdout, r.stderr))
+        self.assertEqual(self.tries(), (3, 5))
 
     def test_apdu_counts(self):
         """Printed for the benchmark, not asserted."""
