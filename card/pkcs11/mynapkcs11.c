@@ -1467,10 +1467,12 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old_pin, CK_ULONG old_len,
   if((rv = pin_take(tok, old_pin, old_len, &old_sec)) ||
      (rv = pin_take(tok, new_pin, new_len, &new_sec)))
     goto out;
+  /* The old PIN is presented to the card also on a logged-in token: a
+   * session someone left logged in must not let another change the PIN
+   * without knowing it. One VERIFY, with the PIN the caller gave; never
+   * retried. */
   int left = -1;
-  myna_rv mrv = MYNA_OK;
-  if(!r->logged_in[tok] || !myna_jpki_is_verified(r->card, token_key(tok)))
-    mrv = myna_jpki_verify(r->card, token_key(tok), old_sec, &left);
+  myna_rv mrv = myna_jpki_verify(r->card, token_key(tok), old_sec, &left);
   if(mrv == MYNA_E_WRONG_PIN || mrv == MYNA_E_PIN_BLOCKED) {
     r->tries[tok] = mrv == MYNA_E_PIN_BLOCKED ? 0 : left;
     /* The card may have forgotten an earlier VERIFY. */

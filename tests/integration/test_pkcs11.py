@@ -552,10 +552,11 @@ class Pkcs11Base(unittest.TestCase):
         return [a for a in apdus if a[2] == "20" and a[5] != "lc=0"]
 
     def test_change_pin_and_password(self):
-        """pkcs11-tool --change-pin logs in with the old PIN, then C_SetPIN:
-        one VERIFY (the login's: a logged-in token's PIN is not presented
-        again), one CHANGE REFERENCE DATA; the new PIN logs in, the old one
-        no longer; changed back."""
+        """pkcs11-tool --change-pin logs in with the old PIN, then C_SetPIN
+        presents the old PIN again (a logged-in session must not let anyone
+        change the PIN without knowing it): two VERIFYs, both with the PIN
+        the caller gave, one CHANGE REFERENCE DATA; the new PIN logs in, the
+        old one no longer; changed back."""
         for token, old, new in ((AUTH_TOKEN, AUTH_PIN, "5678"),
                                 (SIGN_TOKEN, SIGN_PASSWORD, "NEWPASS99")):
             mark = self.card.mark()
@@ -563,7 +564,7 @@ class Pkcs11Base(unittest.TestCase):
                      "--pin", old, "--new-pin", new)
             try:
                 apdus = self.card.since(mark)
-                self.assertEqual(len(self.verifies(apdus)), 1, apdus)
+                self.assertEqual(len(self.verifies(apdus)), 2, apdus)
                 self.assertEqual(len([a for a in apdus if a[2] == "24"]), 1, apdus)
                 self.p11("login new PIN", "--token-label", token, "--login", "--pin",
                          new, "-O")
