@@ -1442,10 +1442,8 @@ static CK_RV pin_take(int tok, const CK_UTF8CHAR *pin, CK_ULONG len,
   return CKR_OK;
 }
 
-/* The old PIN is presented (one VERIFY, never retried) unless the token is
- * logged in: then the card holds it verified already (pkcs11-tool
- * --change-pin logs in first) and it is not checked a second time. Then
- * CHANGE REFERENCE DATA. */
+/* Both PINs checked for form, then the old one presented (one VERIFY, never
+ * retried, also on a logged-in token), then CHANGE REFERENCE DATA. */
 CK_RV C_SetPIN(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old_pin, CK_ULONG old_len,
                CK_UTF8CHAR_PTR new_pin, CK_ULONG new_len)
 {

@@ -147,8 +147,8 @@ int main(int argc, char **argv)
       answer(rv, buf);
     }
     else if(!strcmp(line, "verify") && arg) {
-      myna_secret *pin = myna_secret_new();
-      rv = pin ? myna_secret_set(pin, arg, strlen(arg)) : MYNA_E_NO_MEMORY;
+      myna_secret *pin = myna_secret_from_bytes(arg, strlen(arg));
+      rv = pin ? MYNA_OK : MYNA_E_NO_MEMORY;
       if(!rv)
         rv = myna_jpki_verify(card, MYNA_JPKI_KEY_AUTH, pin, NULL);
       myna_secret_free(pin);
