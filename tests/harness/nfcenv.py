@@ -23,7 +23,7 @@ import tempfile
 import threading
 
 from pcscenv import (HarnessError, WAIT_S, apdu_lines, build_dir,
-                     private_profile)
+                     private_profile, stop_process)
 
 
 class Pn532Card:
@@ -85,13 +85,7 @@ class Pn532Card:
         self.expect("inserted")
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=WAIT_S)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.pump.join(timeout=WAIT_S)
         self.proc.stdout.close()
         self._err.close()

@@ -69,6 +69,28 @@ class HarnessError(AssertionError):
     """A wait ran out or a component did not start: the test fails."""
 
 
+def stop_process(proc, sig=signal.SIGTERM):
+    """Signal a process this harness started and wait for it; SIGKILL if it
+    does not end within WAIT_S."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout=WAIT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def openssl(*args, input=None):
+    """openssl, the independent checker of every signature and certificate."""
+    return subprocess.run(["openssl"] + list(args), capture_output=True, input=input)
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def private_profile(profile, workdir, tag):
     """A copy of the profile (a test PKI name or a path) in workdir, so that
     a state file it keeps (PIN tries, changed PINs) belongs to one test."""
@@ -244,13 +266,7 @@ class VirtualCard:
             self.env.wait_card(self.reader, present=True)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=WAIT_S)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self._err.close()
 
 
@@ -350,13 +366,7 @@ class PcscEnv:
         """Stop pcscd (SIGKILL to simulate a crash) and wait for it."""
         if self.pcscd is None:
             return
-        if self.pcscd.poll() is None:
-            self.pcscd.send_signal(sig)
-            try:
-                self.pcscd.wait(timeout=WAIT_S)
-            except subprocess.TimeoutExpired:
-                self.pcscd.kill()
-                self.pcscd.wait()
+        stop_process(self.pcscd, sig)
         if self.pump is not None:
             self.pump.join(timeout=WAIT_S)
             self.pump = None

@@ -5,17 +5,12 @@ OpenSSL, never by our own code."""
 
 import json
 import os
-import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "harness"))
 from nfcenv import NfcEnv  # noqa: E402
-from pcscenv import pki_dir  # noqa: E402
-
-
-def openssl(*args):
-    return subprocess.run(["openssl"] + list(args), capture_output=True)
+from pcscenv import pki_dir, openssl  # noqa: E402
 
 
 class MynacardOverNfc(unittest.TestCase):

@@ -26,13 +26,12 @@ drivers probing the card); only behaviour is asserted."""
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "harness"))
-from pcscenv import PcscEnv, pki_dir, profile_path  # noqa: E402
+from pcscenv import PcscEnv, openssl, pki_dir, profile_path, read  # noqa: E402
 from opensc import MODULE, parse_objects, parse_slots  # noqa: E402
 
 AUTH_TOKEN = "JPKI (User Authentication PIN)"
@@ -40,15 +39,6 @@ SIGN_TOKEN = "JPKI (Digital Signature PIN)"
 AUTH_PIN = "1234"
 SIGN_PASSWORD = "SIGN2026"
 ID_AUTH, ID_SIGN, ID_AUTH_CA, ID_SIGN_CA = "01", "02", "03", "04"
-
-
-def openssl(*args):
-    return subprocess.run(["openssl"] + list(args), capture_output=True)
-
-
-def read(path):
-    with open(path, "rb") as f:
-        return f.read()
 
 
 class OpenSCBase(unittest.TestCase):

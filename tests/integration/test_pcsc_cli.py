@@ -12,14 +12,10 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "harness"))
-from pcscenv import PcscEnv, pki_dir  # noqa: E402
+from pcscenv import PcscEnv, pki_dir, openssl  # noqa: E402
 
 MODE = os.environ.get("MYNA_PCSC_MODE", "extended")
 QUIRKS = {"extended": None, "short-only": "short-only", "t0": "t0"}[MODE]
-
-
-def openssl(*args):
-    return subprocess.run(["openssl"] + list(args), capture_output=True)
 
 
 class MynacardThroughPcscd(unittest.TestCase):

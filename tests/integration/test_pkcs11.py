@@ -25,7 +25,8 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "harness"))
-from pcscenv import PcscEnv, build_dir, pki_dir, profile_path  # noqa: E402
+from pcscenv import (PcscEnv, build_dir, openssl, pki_dir, profile_path,  # noqa: E402
+                     read)
 from opensc import parse_objects, parse_slots  # noqa: E402
 
 AUTH_TOKEN = "JPKI User Authentication"
@@ -199,15 +200,6 @@ def module():
     return os.path.join(build_dir(), "card", "pkcs11", "libmynacard-pkcs11.so")
 
 
-def openssl(*args, input=None):
-    return subprocess.run(["openssl"] + list(args), capture_output=True, input=input)
-
-
-def read(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
 class Pkcs11Base(unittest.TestCase):
     QUIRKS = None
     NAME = "Myna P11"
@@ -227,6 +219,40 @@ class Pkcs11Base(unittest.TestCase):
 
     def path(self, name):
         return os.path.join(self.tmp, name)
+
+    def helper(self, script, parse):
+        """Run a ctypes client of the module (one process across the test).
+        It prints "KEY VALUE..." lines and "ready" after each step, then
+        waits for a line on its standard input. Returns the process,
+        step() -> {KEY: parse(KEY, VALUE...)} up to the next "ready", and
+        go() to let it on."""
+        p = subprocess.Popen([sys.executable, "-c", script, module()],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True,
+                             env=self.env.environ())
+
+        def reap():
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+            for f in (p.stdin, p.stdout, p.stderr):
+                f.close()
+        self.addCleanup(reap)
+
+        def step():
+            out = {}
+            while True:
+                line = p.stdout.readline()
+                self.assertTrue(line, p.stderr.read() if p.poll() is not None else "")
+                if line.strip() == "ready":
+                    return out
+                k, *rest = line.split()
+                out[k] = parse(k, *rest)
+
+        def go():
+            p.stdin.write("\n")
+            p.stdin.flush()
+        return p, step, go
 
     def p11(self, what, *args, want=0):
         """pkcs11-tool with our module; print the APDUs it cost; check the exit."""
@@ -423,32 +449,7 @@ class Pkcs11Base(unittest.TestCase):
         re-insertion: the old session answers CKR_DEVICE_REMOVED, the token
         is gone from the present slots, and after re-insertion a new session
         opens on the same slot. C_Initialize takes CKF_OS_LOCKING_OK."""
-        p = subprocess.Popen([sys.executable, "-c", REMOVAL_HELPER, module()],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True,
-                             env=self.env.environ())
-
-        def reap():
-            if p.poll() is None:
-                p.kill()
-            p.wait()
-            for f in (p.stdin, p.stdout, p.stderr):
-                f.close()
-        self.addCleanup(reap)
-
-        def step():
-            out = {}
-            while True:
-                line = p.stdout.readline()
-                self.assertTrue(line, p.stderr.read() if p.poll() is not None else "")
-                if line.strip() == "ready":
-                    return out
-                k, v = line.split()
-                out[k] = int(v, 0)
-
-        def go():
-            p.stdin.write("\n")
-            p.stdin.flush()
+        p, step, go = self.helper(REMOVAL_HELPER, lambda k, v: int(v, 0))
 
         first = step()
         self.assertEqual(first, {"slots": 2, "open": CKR_OK, "info": CKR_OK})
@@ -638,32 +639,8 @@ class Pkcs11Base(unittest.TestCase):
         reader's other slot); an insertion between calls is reported; a
         blocked call returns CKR_CRYPTOKI_NOT_INITIALIZED when another thread
         calls C_Finalize (SCardCancel), at once."""
-        p = subprocess.Popen([sys.executable, "-c", WAIT_HELPER, module()],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True,
-                             env=self.env.environ())
-
-        def reap():
-            if p.poll() is None:
-                p.kill()
-            p.wait()
-            for f in (p.stdin, p.stdout, p.stderr):
-                f.close()
-        self.addCleanup(reap)
-
-        def step():
-            out = {}
-            while True:
-                line = p.stdout.readline()
-                self.assertTrue(line, p.stderr.read() if p.poll() is not None else "")
-                if line.strip() == "ready":
-                    return out
-                k, rv, slot = line.split()
-                out[k] = (int(rv), int(slot))
-
-        def go():
-            p.stdin.write("\n")
-            p.stdin.flush()
+        p, step, go = self.helper(WAIT_HELPER,
+                                  lambda k, rv, slot: (int(rv), int(slot)))
 
         CKR_NO_EVENT, CKR_NOT_INIT = 0x8, 0x190
         self.assertEqual(step()["nb_idle"][0], CKR_NO_EVENT)
