@@ -1,13 +1,17 @@
 /* libmynacard-pkcs11.so - the My Number Card's JPKI application as a PKCS#11
  * 2.40 module (p11-kit's pkcs11.h).
  *
- * Per PC/SC reader two slots: "JPKI User Authentication" (slot 2n, the
- * 4-digit PIN) and "JPKI Digital Signature" (slot 2n+1, the 6-16 character
- * password). Slot ids stay the same for the life of the module: a reader
- * that goes keeps its slots, empty.
+ * Per reader two slots: "JPKI User Authentication" (slot 2n, the 4-digit
+ * PIN) and "JPKI Digital Signature" (slot 2n+1, the 6-16 character
+ * password). Readers are PC/SC readers and the NFC devices libnfc knows
+ * (MYNACARD_PKCS11_NFC=off leaves them out). Slot ids stay the same for the
+ * life of the module: a reader that goes keeps its slots, empty.
  *
- * The card is opened (PC/SC, shared) the first time a token needs it and
- * kept while it is present: certificates are read once per card session and
+ * A PC/SC card is opened (shared) the first time a token needs it and kept
+ * while it is present. An NFC device has no daemon that watches it: the
+ * module polls its field when asked about the slot (at most every
+ * NFC_PROBE_MS while it is empty, one polling round each time) and keeps the
+ * card it finds open while it stays in the field. Certificates are read once per card session and
  * token information (serial, PIN flags) comes from that session, not from new
  * APDUs. The serial number is the first 8 bytes of the SHA-256 of the
  * authentication certificate, in hex.
@@ -32,11 +36,16 @@
 #include "mynacard/jpki.h"
 #include "mynacard/pin.h"
 #include "mynacard/secret.h"
+#include "mynanfc/nfc.h"
 #include "mynapcsc/pcsc.h"
 
 #define MAX_READERS 16
 #define MAX_SESSIONS 64
 #define SIG_SIZE MYNA_JPKI_SIGNATURE_SIZE
+/* An empty NFC reader is polled again only after this long: one polling
+ * round keeps the caller waiting (up to 300 ms with libnfc 1.8), and a
+ * program lists slots several times in a row. */
+#define NFC_PROBE_MS 500
 
 enum { TOK_AUTH = 0, TOK_SIGN = 1 };
 
@@ -63,8 +72,10 @@ typedef struct cert_info {
 } cert_info;
 
 typedef struct reader {
-  char *name;
-  bool present;              /* pcscd says a card is in the reader */
+  char *name;                /* PC/SC reader name, or libnfc connstring */
+  bool nfc;                  /* a libnfc device, not a PC/SC reader */
+  uint64_t probed_ms;        /* NFC: when the field was last polled */
+  bool present;              /* pcscd (NFC: the last poll) says a card is here */
   myna_card *card;           /* the card session, NULL when not open */
   unsigned long gen;         /* card sessions ended so far */
   char serial[17];
@@ -76,6 +87,7 @@ typedef struct reader {
   bool ev_present;
   DWORD ev_state;            /* pcscd's state, event counter included; 0: none */
   unsigned ev_pending;       /* bit t: slot 2n+t has an event to report */
+  unsigned long ev_gen;      /* NFC: gen when last reported */
 } reader;
 
 typedef struct session {
@@ -99,6 +111,8 @@ typedef struct session {
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool g_init;
 static myna_pcsc *g_pcsc;
+static myna_nfc *g_nfc;            /* NULL: no NFC (off, or libnfc failed) */
+static bool g_listed;              /* the first listing (C_Initialize) is done */
 static reader g_readers[MAX_READERS];
 static size_t g_nreaders;
 static session g_sessions[MAX_SESSIONS];
@@ -278,6 +292,44 @@ static myna_rv cert_get(reader *r, myna_jpki_cert which, cert_info **out)
   return MYNA_OK;
 }
 
+static uint64_t now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Is a card in the field of NFC reader r? A card found is kept open as r's
+ * card session (no APDU is sent); one that left ends it. An empty field is
+ * polled once (one round), and again only NFC_PROBE_MS later unless force. */
+static void nfc_probe(reader *r, bool force)
+{
+  if(r->card) {
+    bool here = false;
+    if(myna_card_is_present(r->card, &here) || !here) {
+      card_drop(r);
+      r->present = false;
+    } else {
+      r->present = true;
+      return;
+    }
+  }
+  uint64_t now = now_ms();
+  if(!force && r->probed_ms && now - r->probed_ms < NFC_PROBE_MS)
+    return;
+  myna_nfc_options o = { .poll_ms = 1 };
+  myna_transport t;
+  r->present = false;
+  if(!myna_nfc_connect(g_nfc, r->name, &o, &t)) {
+    if(!myna_card_open(t, &r->card))
+      r->present = true;
+    else
+      r->card = NULL;
+  }
+  /* After the poll: a poll that took long still waits its full pause. */
+  r->probed_ms = now_ms();
+}
+
 /* The card session of r, opened when needed: the auth certificate (for the
  * serial) is read once here; each token's tries-left counter on the first
  * C_GetTokenInfo (token_tries). */
@@ -290,20 +342,28 @@ static CK_RV card_ensure(reader *r)
       r->present = false;
       return CKR_TOKEN_NOT_PRESENT;
     }
-    return CKR_OK;
-  }
-  if(!r->present)
-    return CKR_TOKEN_NOT_PRESENT;
-  myna_transport t;
-  myna_rv rv = myna_pcsc_connect(g_pcsc, r->name, MYNA_PCSC_SHARED, &t);
-  if(!rv)
-    rv = myna_card_open(t, &r->card);
-  if(rv) {
-    r->card = NULL;
-    return rv == MYNA_E_READER_BUSY ? CKR_DEVICE_ERROR : CKR_TOKEN_NOT_PRESENT;
+    /* An NFC card is opened by the poll that found it (nfc_probe). */
+    if(r->serial[0])
+      return CKR_OK;
+  } else if(r->nfc) {
+    /* A card may have come since the last poll. */
+    nfc_probe(r, true);
+    if(!r->card)
+      return CKR_TOKEN_NOT_PRESENT;
+  } else {
+    if(!r->present)
+      return CKR_TOKEN_NOT_PRESENT;
+    myna_transport t;
+    myna_rv prv = myna_pcsc_connect(g_pcsc, r->name, MYNA_PCSC_SHARED, &t);
+    if(!prv)
+      prv = myna_card_open(t, &r->card);
+    if(prv) {
+      r->card = NULL;
+      return prv == MYNA_E_READER_BUSY ? CKR_DEVICE_ERROR : CKR_TOKEN_NOT_PRESENT;
+    }
   }
   cert_info *c;
-  rv = cert_get(r, MYNA_JPKI_CERT_AUTH, &c);
+  myna_rv rv = cert_get(r, MYNA_JPKI_CERT_AUTH, &c);
   if(!rv) {
     uint8_t md[32];
     unsigned int mdlen = 0;
@@ -320,10 +380,12 @@ static CK_RV card_ensure(reader *r)
   return CKR_OK;
 }
 
-static reader *reader_add(const char *name)
+/* The reader of that name, added when new. A reader that appears after the
+ * first listing is a slot event for both its slots (C_WaitForSlotEvent). */
+static reader *reader_add(const char *name, bool nfc)
 {
   for(size_t i = 0; i < g_nreaders; i++)
-    if(!strcmp(g_readers[i].name, name))
+    if(g_readers[i].nfc == nfc && !strcmp(g_readers[i].name, name))
       return &g_readers[i];
   if(g_nreaders == MAX_READERS)
     return NULL;
@@ -332,23 +394,28 @@ static reader *reader_add(const char *name)
   r->name = strdup(name);
   if(!r->name)
     return NULL;
+  r->nfc = nfc;
   r->tries[0] = r->tries[1] = -1;
+  if(g_listed)
+    r->ev_pending = 3;
   g_nreaders++;
   return r;
 }
 
-/* Card presence from pcscd (no APDU); a card that went away ends its
- * card session. */
-static void readers_refresh(void)
+/* Card presence: for PC/SC readers from pcscd (no APDU; a card that went
+ * away ends its card session), for NFC readers by nfc_probe. Lists the
+ * libnfc devices again when devices is set (USB readers come and go). */
+static void readers_refresh(bool devices)
 {
   myna_pcsc_reader *list = NULL;
   size_t n = 0;
   if(myna_pcsc_list(g_pcsc, &list, &n))
     n = 0;
   for(size_t i = 0; i < g_nreaders; i++)
-    g_readers[i].present = false;
+    if(!g_readers[i].nfc)
+      g_readers[i].present = false;
   for(size_t i = 0; i < n; i++) {
-    reader *r = reader_add(list[i].name);
+    reader *r = reader_add(list[i].name, false);
     if(r) {
       r->present = list[i].card_present;
       if(!r->ev_init) {
@@ -358,9 +425,23 @@ static void readers_refresh(void)
     }
   }
   myna_pcsc_readers_free(list, n);
+  if(g_nfc && devices) {
+    myna_nfc_device *d = NULL;
+    size_t nd = 0;
+    if(!myna_nfc_list(g_nfc, &d, &nd))
+      for(size_t i = 0; i < nd; i++)
+        reader_add(d[i].connstring, true);
+    myna_nfc_devices_free(d, nd);
+  }
   for(size_t i = 0; i < g_nreaders; i++) {
     reader *r = &g_readers[i];
-    if(r->card) {
+    if(r->nfc) {
+      nfc_probe(r, false);
+      if(!r->ev_init) {
+        r->ev_init = true;
+        r->ev_present = r->present;
+      }
+    } else if(r->card) {
       bool here = false;
       if(!r->present || myna_card_is_present(r->card, &here) || !here)
         card_drop(r);
@@ -626,6 +707,18 @@ static bool mech_known(CK_MECHANISM_TYPE m)
 
 /* ======================= entry points ======================= */
 
+/* libnfc's devices are readers too, unless MYNACARD_PKCS11_NFC is "off" (a
+ * terminal whose NFC device another program drives). libnfc that cannot
+ * start is not an error: the PC/SC readers still work. */
+static void nfc_setup(void)
+{
+  const char *e = getenv("MYNACARD_PKCS11_NFC");
+  if(e && (!strcmp(e, "off") || !strcmp(e, "0") || !strcmp(e, "no")))
+    return;
+  if(myna_nfc_new(&g_nfc))
+    g_nfc = NULL;
+}
+
 CK_RV C_Initialize(void *init_args)
 {
   CK_C_INITIALIZE_ARGS *a = init_args;
@@ -655,8 +748,10 @@ CK_RV C_Initialize(void *init_args)
     g_nreaders = 0;
     g_pnp_state = 0;
     memset(g_sessions, 0, sizeof(g_sessions));
+    nfc_setup();
     /* What C_WaitForSlotEvent compares with (no APDU). */
-    readers_refresh();
+    readers_refresh(true);
+    g_listed = true;
   }
   unlock();
   return rv;
@@ -690,8 +785,11 @@ CK_RV C_Finalize(void *reserved_arg)
     memset(&g_readers[i], 0, sizeof(g_readers[i]));
   }
   g_nreaders = 0;
+  g_listed = false;
   myna_pcsc_free(g_pcsc);
   g_pcsc = NULL;
+  myna_nfc_free(g_nfc);
+  g_nfc = NULL;
   g_init = false;
   pthread_cond_broadcast(&g_wait_cv);
   unlock();
@@ -727,7 +825,7 @@ CK_RV C_GetSlotList(CK_BBOOL token_present, CK_SLOT_ID_PTR list, CK_ULONG_PTR n)
     unlock();
     return CKR_CRYPTOKI_NOT_INITIALIZED;
   }
-  readers_refresh();
+  readers_refresh(true);
   CK_ULONG k = 0;
   CK_RV rv = CKR_OK;
   for(size_t i = 0; i < g_nreaders; i++) {
@@ -755,7 +853,7 @@ CK_RV C_GetSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info)
     unlock();
     return CKR_CRYPTOKI_NOT_INITIALIZED;
   }
-  readers_refresh();
+  readers_refresh(false);
   reader *r = slot_reader(slot);
   if(!r) {
     unlock();
@@ -763,7 +861,8 @@ CK_RV C_GetSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info)
   }
   memset(info, 0, sizeof(*info));
   char desc[256];
-  snprintf(desc, sizeof(desc), "%s (%s)", token_label[slot_token(slot)], r->name);
+  snprintf(desc, sizeof(desc), "%s (%s%s)", token_label[slot_token(slot)],
+           r->nfc ? "NFC " : "", r->name);
   pad(info->slotDescription, sizeof(info->slotDescription), desc);
   pad(info->manufacturerID, sizeof(info->manufacturerID), "mynaterm");
   info->flags = CKF_HW_SLOT | CKF_REMOVABLE_DEVICE | (r->present ? CKF_TOKEN_PRESENT : 0);
@@ -891,7 +990,7 @@ CK_RV C_OpenSession(CK_SLOT_ID slot, CK_FLAGS flags, void *app, CK_NOTIFY notify
     unlock();
     return CKR_CRYPTOKI_NOT_INITIALIZED;
   }
-  readers_refresh();
+  readers_refresh(false);
   reader *r = slot_reader(slot);
   CK_RV rv = r ? card_ensure(r) : CKR_SLOT_ID_INVALID;
   if(!rv) {
@@ -1524,6 +1623,27 @@ static bool event_take(CK_SLOT_ID *slot)
   return false;
 }
 
+/* NFC readers have no daemon to wait on: poll their fields (nfc_probe, at
+ * most every NFC_PROBE_MS) and compare with the last report. A card taken
+ * away and another put down between two polls is a new card session
+ * (gen), so an event too. */
+static bool nfc_events(void)
+{
+  bool any = false;
+  for(size_t i = 0; i < g_nreaders; i++) {
+    reader *r = &g_readers[i];
+    if(!r->nfc)
+      continue;
+    any = true;
+    nfc_probe(r, false);
+    if(r->present != r->ev_present || (r->present && r->gen != r->ev_gen))
+      r->ev_pending = 3;
+    r->ev_present = r->present;
+    r->ev_gen = r->gen;
+  }
+  return any;
+}
+
 /* Pause a waiter for ms with the lock released (C_Finalize wakes it). */
 static void wait_pause(unsigned ms)
 {
@@ -1541,7 +1661,8 @@ static void wait_pause(unsigned ms)
 /* Card insertions and removals from pcscd (SCardGetStatusChange on a context
  * of the call's own, without the module lock): a card that came or went
  * since the last report (or C_Initialize), also one that went and came back
- * (pcscd's event counter). */
+ * (pcscd's event counter); a reader that appeared. NFC readers are polled
+ * between the waits (nfc_events). */
 CK_RV C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR slot, CK_VOID_PTR reserved)
 {
   if(!slot || reserved)
@@ -1575,6 +1696,11 @@ CK_RV C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR slot, CK_VOID_PTR reserv
       rv = CKR_OK;
       break;
     }
+    bool nfc = nfc_events();
+    if(event_take(slot)) {
+      rv = CKR_OK;
+      break;
+    }
     if(!ctx) {
       if(SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx) !=
          SCARD_S_SUCCESS) {
@@ -1588,21 +1714,27 @@ CK_RV C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR slot, CK_VOID_PTR reserv
       }
       g_wait_ctx[w] = ctx;
     }
-    readers_refresh();
+    readers_refresh(true);
     /* Reader names stay until C_Finalize, which waits for this thread. */
     SCARD_READERSTATE st[MAX_READERS + 1];
-    size_t n = g_nreaders;
+    size_t idx[MAX_READERS];       /* st[k] is g_readers[idx[k]] */
+    size_t n = 0;
     memset(st, 0, sizeof(st));
-    for(size_t i = 0; i < n; i++) {
-      st[i].szReader = g_readers[i].name;
-      st[i].dwCurrentState = g_readers[i].ev_state;
+    for(size_t i = 0; i < g_nreaders; i++) {
+      if(g_readers[i].nfc)
+        continue;
+      idx[n] = i;
+      st[n].szReader = g_readers[i].name;
+      st[n].dwCurrentState = g_readers[i].ev_state;
+      n++;
     }
     st[n].szReader = "\\\\?PnP?\\Notification";
     st[n].dwCurrentState = g_pnp_state;
     unlock();
     /* A bounded wait: a C_Finalize that cancels before the call starts is
-     * seen within a second. */
-    LONG prv = SCardGetStatusChange(ctx, dont_block ? 0 : 1000, st, (DWORD)n + 1);
+     * seen within a second; NFC fields are polled again after it. */
+    DWORD ms = dont_block ? 0 : nfc ? NFC_PROBE_MS : 1000;
+    LONG prv = SCardGetStatusChange(ctx, ms, st, (DWORD)n + 1);
     lock();
     if(!g_init || g_init_gen != gen) {
       rv = CKR_CRYPTOKI_NOT_INITIALIZED;
@@ -1630,9 +1762,9 @@ CK_RV C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR slot, CK_VOID_PTR reserv
       continue;
     }
     g_pnp_state = st[n].dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
-    for(size_t i = 0; i < n && i < g_nreaders; i++) {
-      reader *r = &g_readers[i];
-      DWORD e = st[i].dwEventState;
+    for(size_t k = 0; k < n; k++) {
+      reader *r = &g_readers[idx[k]];
+      DWORD e = st[k].dwEventState;
       bool gone = e & (SCARD_STATE_UNKNOWN | SCARD_STATE_IGNORE);
       bool here = !gone && (e & SCARD_STATE_PRESENT);
       bool counted = r->ev_state && !gone && (e >> 16) != (r->ev_state >> 16);
@@ -1659,7 +1791,8 @@ CK_RV C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR slot, CK_VOID_PTR reserv
   return rv;
 }
 
-/* ---- not in this module (yet) ---- */
+/* ---- not offered: the card has fixed keys that only sign, and no SO (a
+ * blocked PIN is reset at the municipal office) ---- */
 
 static CK_RV not_supported(CK_RV rv)
 {

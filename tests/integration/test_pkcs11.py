@@ -19,15 +19,18 @@ own module: 62 for -O, 70 for login + sign)."""
 
 import json
 import os
+import queue
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "harness"))
-from pcscenv import (PcscEnv, build_dir, openssl, pki_dir, profile_path,  # noqa: E402
-                     read)
+from pcscenv import (WAIT_S, PcscEnv, build_dir, openssl, pki_dir,  # noqa: E402
+                     profile_path, read)
 from opensc import parse_objects, parse_slots  # noqa: E402
+import p11client  # noqa: E402
 
 AUTH_TOKEN = "JPKI User Authentication"
 SIGN_TOKEN = "JPKI Digital Signature"
@@ -221,38 +224,8 @@ class Pkcs11Base(unittest.TestCase):
         return os.path.join(self.tmp, name)
 
     def helper(self, script, parse):
-        """Run a ctypes client of the module (one process across the test).
-        It prints "KEY VALUE..." lines and "ready" after each step, then
-        waits for a line on its standard input. Returns the process,
-        step() -> {KEY: parse(KEY, VALUE...)} up to the next "ready", and
-        go() to let it on."""
-        p = subprocess.Popen([sys.executable, "-c", script, module()],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True,
-                             env=self.env.environ())
-
-        def reap():
-            if p.poll() is None:
-                p.kill()
-            p.wait()
-            for f in (p.stdin, p.stdout, p.stderr):
-                f.close()
-        self.addCleanup(reap)
-
-        def step():
-            out = {}
-            while True:
-                line = p.stdout.readline()
-                self.assertTrue(line, p.stderr.read() if p.poll() is not None else "")
-                if line.strip() == "ready":
-                    return out
-                k, *rest = line.split()
-                out[k] = parse(k, *rest)
-
-        def go():
-            p.stdin.write("\n")
-            p.stdin.flush()
-        return p, step, go
+        """A ctypes client of the module (p11client.start)."""
+        return p11client.start(self, script, module(), self.env.environ(), parse)
 
     def p11(self, what, *args, want=0):
         """pkcs11-tool with our module; print the APDUs it cost; check the exit."""
@@ -757,8 +730,84 @@ class Pkcs11Base(unittest.TestCase):
                  ID_AUTH, "-i", self.doc, "-o", self.path("sig-count"))
 
 
+# C_WaitForSlotEvent while no reader exists: "slots N" before, then one line
+# per event ("event rv slot"), then "slots N" again.
+NEW_READER_HELPER = r"""
+import ctypes, sys
+from ctypes import byref, c_ubyte, c_ulong as UL
+m = ctypes.CDLL(sys.argv[1])
+assert m.C_Initialize(None) == 0
+def count():
+    n = UL(0)
+    assert m.C_GetSlotList(c_ubyte(0), None, byref(n)) == 0
+    print("slots", n.value, flush=True)
+count()
+print("ready", flush=True)
+for _ in range(2):
+    s = UL(99)
+    print("event", m.C_WaitForSlotEvent(UL(0), byref(s), None), s.value, flush=True)
+count()
+assert m.C_Finalize(None) == 0
+"""
+
+
 class Pkcs11OnT1(Pkcs11Base):
     """The default card: T=1, extended APDUs, as a real My Number Card."""
+
+    def test_card_that_refuses_pin_change(self):
+        """A card that answers CHANGE REFERENCE DATA with 6D00 (the second
+        reader of the vpcd entry, for this test only): C_SetPIN is
+        CKR_FUNCTION_NOT_SUPPORTED after the old PIN verified, no try is
+        lost, and the PIN is still the old one."""
+        card = self.env.start_card("adult", slot=1, quirks="no-pin-change")
+        self.addCleanup(card.stop)
+        mark = card.mark()
+        r = subprocess.run([sys.executable, "-c", SETPIN_HELPER, module(), "2", "rw",
+                            "1234:5678"], capture_output=True, text=True,
+                           env=self.env.environ(), timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        apdus = card.since(mark)
+        self.assertEqual(json.loads(r.stdout), [0x54], apdus)  # CKR_FUNCTION_NOT_SUPPORTED
+        self.assertEqual(len(self.verifies(apdus)), 1, apdus)
+        self.assertEqual([(a[2], a[-1]) for a in apdus if a[2] == "24"],
+                         [("24", "sw=6D00")], apdus)
+        r = self.env.mynacard("--reader", card.reader, "--json", "pin-status")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["auth"]["tries_left"], 3)
+        # The old PIN still opens the token.
+        self.p11("login old PIN", "--slot", "2", "--login", "--pin", AUTH_PIN, "-O")
+
+    def test_reader_appearing_is_a_slot_event(self):
+        """A blocked C_WaitForSlotEvent reports both slots of a reader that
+        appears while it waits (pcscd starting again with the reader, as a
+        reader being plugged in: vpcd cannot add one to a running pcscd)."""
+        self.env.restart_pcscd(with_reader=False)
+        # The reader comes back empty: the event is the reader's, not a card's.
+        self.card.remove(wait=False)
+        try:
+            p, step, go = self.helper(NEW_READER_HELPER,
+                                      lambda k, *v: tuple(int(x) for x in v))
+            self.assertEqual(step(), {"slots": (0,)})
+            self.env.restart_pcscd()
+            # The lines come from a thread, so that a module that misses the
+            # event fails the test instead of blocking it.
+            lines = queue.Queue()
+            threading.Thread(target=lambda: [lines.put(x) for x in p.stdout],
+                             daemon=True).start()
+            out = {}
+            for _ in range(3):
+                try:
+                    line = lines.get(timeout=WAIT_S).split()
+                except queue.Empty:
+                    self.fail("no slot event within %d s" % WAIT_S)
+                out.setdefault(line[0], []).append(tuple(int(x) for x in line[1:]))
+            self.assertEqual(out["event"], [(CKR_OK, 0), (CKR_OK, 1)], out)
+            self.assertEqual(out["slots"], [(4,)], out)  # both vpcd readers
+            self.assertEqual(p.wait(timeout=30), 0, p.stderr.read())
+        finally:
+            if self.env.pcscd is None:
+                self.env.start_pcscd()
+            self.card.insert()
 
 
 class Pkcs11OnT0(Pkcs11Base):

@@ -1110,6 +1110,8 @@ static void test_parse_quirks(void)
   g_assert_true(myna_vcard_parse_quirks("slow", &q, &ms));
   g_assert_cmpuint(q, ==, MYNA_VCARD_QUIRK_SLOW);
   g_assert_cmpuint(ms, >, 0);
+  g_assert_true(myna_vcard_parse_quirks("no-pin-change", &q, &ms));
+  g_assert_cmpuint(q, ==, MYNA_VCARD_QUIRK_NO_PIN_CHANGE);
   q = 7;
   g_assert_false(myna_vcard_parse_quirks("t0,fast", &q, &ms));
   g_assert_false(myna_vcard_parse_quirks("slow=", &q, &ms));

@@ -447,6 +447,8 @@ static uint16_t dispatch(myna_vcard *card, const uint8_t *cmd, size_t len,
     sw = cmd_verify(card, &c);
     break;
   case INS_CHANGE_REFERENCE:
+    if(card->quirks & MYNA_VCARD_QUIRK_NO_PIN_CHANGE)
+      return SW_INS;
     sw = cmd_change_reference(card, &c);
     break;
   case INS_SIGN:
@@ -508,6 +510,8 @@ bool myna_vcard_parse_quirks(const char *spec, unsigned *quirks,
       q |= MYNA_VCARD_QUIRK_T0;
     else if(!strcmp(word, "contactless"))
       q |= MYNA_VCARD_QUIRK_CONTACTLESS;
+    else if(!strcmp(word, "no-pin-change"))
+      q |= MYNA_VCARD_QUIRK_NO_PIN_CHANGE;
     else if(!strcmp(word, "slow")) {
       q |= MYNA_VCARD_QUIRK_SLOW;
       ms = DEFAULT_SLOW_MS;

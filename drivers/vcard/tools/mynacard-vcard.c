@@ -526,9 +526,10 @@ static void usage_vpcd(FILE *f)
         "  --port PORT              vpcd's port (CHANNELID in reader.conf)\n"
         "  --host ADDR              vpcd's host (default 127.0.0.1)\n"
         "  --profile FILE           the card's profile.ini or its folder\n"
-        "  --quirks SPEC            short-only,t0,contactless,slow[=MS] (t0:\n"
-        "                           a T=0-only ATR; contactless: a PC/SC\n"
-        "                           part-3 contactless ATR)\n"
+        "  --quirks SPEC            short-only,t0,contactless,no-pin-change,\n"
+        "                           slow[=MS] (t0: a T=0-only ATR; contactless:\n"
+        "                           a PC/SC part-3 contactless ATR;\n"
+        "                           no-pin-change: CHANGE REFERENCE DATA 6D00)\n"
         "  --remove-after-apdus N   remove the card after answering the N-th\n"
         "                           APDU (N >= 1; once)\n"
         "  --apdu-log FILE          append one line per APDU and event (never\n"
@@ -559,8 +560,8 @@ bool parse_quirks_option(const char *text, unsigned *quirks, unsigned *slow_ms)
 {
   if(myna_vcard_parse_quirks(text, quirks, slow_ms))
     return true;
-  errorf("--quirks '%s': use short-only, t0, contactless, slow or slow=MS "
-         "(0-60000), separated by commas", text);
+  errorf("--quirks '%s': use short-only, t0, contactless, no-pin-change, slow "
+         "or slow=MS (0-60000), separated by commas", text);
   return false;
 }
 

@@ -31,9 +31,12 @@ enum {
                                             BINARY asks more than is left;
                                             extended APDUs answered 6700 */
   MYNA_VCARD_QUIRK_SLOW = 1u << 2,       /* each answer delayed by slow_ms */
-  MYNA_VCARD_QUIRK_CONTACTLESS = 1u << 3 /* the ATR a PC/SC reader builds for
-                                            an ISO 14443-4 Type B card (PC/SC
-                                            part 3): 3B 88 80 01 ... */
+  MYNA_VCARD_QUIRK_CONTACTLESS = 1u << 3, /* the ATR a PC/SC reader builds
+                                            for an ISO 14443-4 Type B card
+                                            (PC/SC part 3): 3B 88 80 01 ... */
+  MYNA_VCARD_QUIRK_NO_PIN_CHANGE = 1u << 4 /* CHANGE REFERENCE DATA answered
+                                            6D00: PIN change is a reported,
+                                            not confirmed, card fact */
 };
 
 /* Load the profile at path (a profile.ini; files it names are relative to its
@@ -42,7 +45,7 @@ myna_vcard *myna_vcard_load(const char *path, char *err, size_t err_len);
 
 void myna_vcard_free(myna_vcard *card);
 
-/* Parse "short-only,t0,slow=50" into quirk bits and slow_ms. false on an
+/* Parse "short-only,t0,slow=50,no-pin-change" into quirk bits and slow_ms. false on an
  * unknown word. */
 bool myna_vcard_parse_quirks(const char *spec, unsigned *quirks,
                              unsigned *slow_ms);
