@@ -139,6 +139,61 @@ assert m.C_Finalize(None) == 0
 print(json.dumps(res))
 """
 
+# Threads sharing one module instance (CKF_OS_LOCKING_OK): after one login,
+# 4 threads each sign argv[2] 5 times on sessions of their own while a fifth
+# asks for slot and token information; prints the return values seen and
+# the distinct signatures (hex) as JSON.
+THREADS_HELPER = r"""
+import ctypes, json, sys, threading
+from ctypes import byref, c_ubyte, c_ulong as UL, c_void_p
+m = ctypes.CDLL(sys.argv[1])
+data = open(sys.argv[2], "rb").read()
+class InitArgs(ctypes.Structure):
+    _fields_ = [("create", c_void_p), ("destroy", c_void_p), ("lock", c_void_p),
+                ("unlock", c_void_p), ("flags", UL), ("reserved", c_void_p)]
+class Mech(ctypes.Structure):
+    _fields_ = [("mechanism", UL), ("param", c_void_p), ("len", UL)]
+class Attr(ctypes.Structure):
+    _fields_ = [("type", UL), ("value", c_void_p), ("len", UL)]
+assert m.C_Initialize(byref(InitArgs(flags=2))) == 0
+h0 = UL()
+assert m.C_OpenSession(UL(0), UL(4), None, None, byref(h0)) == 0
+assert m.C_Login(h0, UL(1), b"1234", UL(4)) == 0
+rvs, sigs, lock = set(), set(), threading.Lock()
+def signer():
+    h, key, n = UL(), UL(), UL()
+    got = [m.C_OpenSession(UL(0), UL(4), None, None, byref(h))]
+    cls = UL(3)  # CKO_PRIVATE_KEY
+    a = Attr(0, ctypes.cast(byref(cls), c_void_p), ctypes.sizeof(cls))
+    got += [m.C_FindObjectsInit(h, byref(a), UL(1)),
+            m.C_FindObjects(h, byref(key), UL(1), byref(n)), m.C_FindObjectsFinal(h)]
+    mine = set()
+    for _ in range(5):
+        buf, sl = (c_ubyte * 256)(), UL(256)
+        got.append(m.C_SignInit(h, byref(Mech(0x40, None, 0)), key))  # SHA256_RSA_PKCS
+        got.append(m.C_Sign(h, data, UL(len(data)), buf, byref(sl)))
+        mine.add(bytes(buf[:sl.value]).hex())
+    got.append(m.C_CloseSession(h))
+    with lock:
+        rvs.update(got)
+        sigs.update(mine)
+def asker():
+    info, n = (c_ubyte * 512)(), UL(0)
+    got = []
+    for _ in range(50):
+        got += [m.C_GetSlotList(c_ubyte(1), None, byref(n)), m.C_GetTokenInfo(UL(0), info),
+                m.C_GetSlotInfo(UL(1), info)]
+    with lock:
+        rvs.update(got)
+ts = [threading.Thread(target=signer) for _ in range(4)] + [threading.Thread(target=asker)]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join()
+assert m.C_Finalize(None) == 0
+print(json.dumps({"rvs": sorted(rvs), "sigs": sorted(sigs)}))
+"""
+
 # C_SetPIN through ctypes on a session that is not logged in: argv module,
 # slot, "ro"/"rw", then OLD:NEW pairs; prints the return values as JSON.
 SETPIN_HELPER = r"""
@@ -452,6 +507,28 @@ class Pkcs11Base(unittest.TestCase):
                            timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
         return json.loads(r.stdout), self.card.since(mark)
+
+    def test_threads_share_the_module(self):
+        """Five threads on one module instance (CKF_OS_LOCKING_OK): 20
+        signatures from four threads on their own sessions after one login,
+        all succeeding and all the same PKCS#1 v1.5 signature, which OpenSSL
+        verifies, while a fifth thread lists slots and tokens."""
+        mark = self.card.mark()
+        r = subprocess.run([sys.executable, "-c", THREADS_HELPER, module(), self.doc],
+                           capture_output=True, text=True, env=self.env.environ(),
+                           timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = json.loads(r.stdout)
+        apdus = self.card.since(mark)
+        self.assertEqual(out["rvs"], [CKR_OK], apdus)
+        self.assertEqual(len(out["sigs"]), 1, out)
+        self.assertEqual(len([a for a in apdus if a[2] == "2A"]), 20, apdus)
+        sig = self.path("sig-threads")
+        with open(sig, "wb") as f:
+            f.write(bytes.fromhex(out["sigs"][0]))
+        r = openssl("dgst", "-sha256", "-verify", self.pubkey("auth.der"),
+                    "-signature", sig, self.doc)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
     def big_doc(self):
         big = self.path("big.bin")
