@@ -11,9 +11,9 @@
  * while it is present. An NFC device has no daemon that watches it: the
  * module polls its field when asked about the slot (at most every
  * NFC_PROBE_MS while it is empty, one polling round each time) and keeps the
- * card it finds open while it stays in the field. Certificates are read once per card session and
- * token information (serial, PIN flags) comes from that session, not from new
- * APDUs. The serial number is the first 8 bytes of the SHA-256 of the
+ * card it finds open while it stays in the field. Certificates are read once
+ * per card session and token information (serial, PIN flags) comes from that
+ * session, not from new APDUs. The serial number is the first 8 bytes of the SHA-256 of the
  * authentication certificate, in hex.
  *
  * Thread safety: one global mutex around every entry point. */
