@@ -41,6 +41,12 @@ PACKAGES=(
   # NFC: libnfc (drivers/nfc) and its tools; nfc-list checks the emulated
   # PN532 the tests serve the software card through.
   libnfc-dev libnfc-bin
+  # portal-sim: HTTPS server (libmicrohttpd, GnuTLS inside), its SQLite
+  # store, JSON (json-glib), application packages (libzip, libxml2, xmlsec1
+  # with its OpenSSL back end), photo checks (libjpeg-turbo). Its black-box
+  # tests use curl, openssl, xmlsec1, zip/unzip; its benchmark wrk.
+  libmicrohttpd-dev libsqlite3-dev libjson-glib-dev libxml2-dev libxmlsec1-dev
+  libzip-dev libjpeg62-turbo-dev curl xmlsec1 zip unzip wrk
   # Base: certificate store for HTTPS (apt, later network tests).
   ca-certificates
 )
