@@ -44,9 +44,10 @@ PACKAGES=(
   # portal-sim: HTTPS server (libmicrohttpd, GnuTLS inside), its SQLite
   # store, JSON (json-glib), application packages (libzip, libxml2, xmlsec1
   # with its OpenSSL back end), photo checks (libjpeg-turbo). Its black-box
-  # tests use curl, openssl, xmlsec1, zip/unzip; its benchmark wrk.
+  # tests use curl, openssl, xmlsec1, zip/unzip; its benchmark's load
+  # generator libcurl (tests/bench/bench_portal.c).
   libmicrohttpd-dev libsqlite3-dev libjson-glib-dev libxml2-dev libxmlsec1-dev
-  libzip-dev libjpeg62-turbo-dev curl xmlsec1 zip unzip wrk
+  libzip-dev libjpeg62-turbo-dev curl xmlsec1 zip unzip libcurl4-openssl-dev
   # Base: certificate store for HTTPS (apt, later network tests).
   ca-certificates
 )

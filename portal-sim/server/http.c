@@ -626,6 +626,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
   (void)g_atomic_int_dec_and_test(&h->active);
 }
 
+static void mhd_log(void *cls, const char *fmt, va_list ap) G_GNUC_PRINTF(2, 0);
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
   ps_http *h = cls;

@@ -330,7 +330,7 @@ static void kofu_submit(ps_portal *p, const ps_request *rq, ps_response *rs)
     return;
   }
   kofu_row row = kofu_find(p, rq->params[0]);
-  g_autofree char *receipt_no = row.receipt_no;
+  g_free(row.receipt_no);     /* a submitted one is refused below */
   if(!row.found) {
     not_found(rs);
     return;

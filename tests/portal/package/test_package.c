@@ -338,8 +338,8 @@ static void test_tampered_attachment(void)
   /* Two tampered files: both named (xmlsec alone would stop at one). */
   g_autoptr(GBytes) two = make_package("tamper-two", "--tamper", PDF_NAME,
                                        "--tamper", "form.xml", NULL);
-  g_autoptr(GPtrArray) r2 = expect_items(two, NULL, "attachment:" PDF_NAME,
-                                         "form:form.xml", NULL);
+  g_ptr_array_unref(expect_items(two, NULL, "attachment:" PDF_NAME,
+                                         "form:form.xml", NULL));
 }
 
 static void test_missing_and_extra_files(void)
@@ -384,8 +384,8 @@ static void test_missing_and_extra_files(void)
   /* A PDF's bytes under a .jpg name and type: the magic decides. */
   g_autoptr(GBytes) magic = make_package("bad-magic", "--attach", "other",
                                          pdf_path, "fake.jpg", NULL);
-  g_autoptr(GPtrArray) r7 = expect_items(magic, NULL, "attachment:fake.jpg",
-                                         NULL);
+  g_ptr_array_unref(expect_items(magic, NULL, "attachment:fake.jpg",
+                                         NULL));
 }
 
 static void test_bad_signatures(void)
@@ -394,38 +394,38 @@ static void test_bad_signatures(void)
   g_autofree char *foreign_path = make_package_path(
     "foreign", "--foreign-signer", minimal, NULL);
   g_autoptr(GBytes) foreign = read_file(foreign_path);
-  g_autoptr(GPtrArray) r1 = expect_items(foreign, NULL, "signature.value",
-                                         NULL);
+  g_ptr_array_unref(expect_items(foreign, NULL, "signature.value",
+                                         NULL));
   g_assert_cmpint(xmlsec1_verify(foreign_path), !=, 0);
 
   g_autoptr(GBytes) sigval = make_package("tamper-sigval",
                                           "--tamper-signature", NULL);
-  g_autoptr(GPtrArray) r2 = expect_items(sigval, NULL, "signature.value",
-                                         NULL);
+  g_ptr_array_unref(expect_items(sigval, NULL, "signature.value",
+                                         NULL));
 
   g_autoptr(GBytes) kousei = make_package("tamper-kousei", "--tamper-kousei",
                                           "P0002", NULL);
-  g_autoptr(GPtrArray) r3 = expect_items(kousei, NULL, "kousei.digest", NULL);
+  g_ptr_array_unref(expect_items(kousei, NULL, "kousei.digest", NULL));
 
   g_autoptr(GBytes) nokey = make_package("no-keyinfo", "--no-keyinfo", NULL);
-  g_autoptr(GPtrArray) r4 = expect_items(nokey, NULL, "signature.key_info",
-                                         NULL);
+  g_ptr_array_unref(expect_items(nokey, NULL, "signature.key_info",
+                                         NULL));
 
   g_autoptr(GBytes) c14n = make_package(
     "exc-c14n", "--c14n", "http://www.w3.org/2001/10/xml-exc-c14n#", NULL);
-  g_autoptr(GPtrArray) r5 = expect_items(c14n, NULL, "signature.c14n", NULL);
+  g_ptr_array_unref(expect_items(c14n, NULL, "signature.c14n", NULL));
 
   g_autoptr(GBytes) sha1 = make_package(
     "sha1", "--digest", "http://www.w3.org/2000/09/xmldsig#sha1", NULL);
-  g_autoptr(GPtrArray) r6 = expect_items(sha1, NULL,
-                                         "signature.digest_method", NULL);
+  g_ptr_array_unref(expect_items(sha1, NULL,
+                                         "signature.digest_method", NULL));
 
   /* KeyInfo holds another valid certificate than the signer's. */
   g_autofree char *other = g_build_filename(minimal, "sign.der", NULL);
   g_autoptr(GBytes) swapped = make_package("keyinfo-swapped",
                                            "--keyinfo-cert", other, NULL);
-  g_autoptr(GPtrArray) r7 = expect_items(swapped, NULL, "signature.value",
-                                         NULL);
+  g_ptr_array_unref(expect_items(swapped, NULL, "signature.value",
+                                         NULL));
 }
 
 /* Trust is the caller's decision: a self-signed or expired signer passes
@@ -476,8 +476,8 @@ static void test_hostile_xml(void)
 
   g_autoptr(GBytes) proc = make_package("bad-proc-id", "--tamper-kousei",
                                         "P 0001!", NULL);
-  g_autoptr(GPtrArray) r3 = expect_items(proc, NULL, "kousei.proc_id",
-                                         "kousei.digest", NULL);
+  g_ptr_array_unref(expect_items(proc, NULL, "kousei.proc_id",
+                                         "kousei.digest", NULL));
 
   /* Signed, but not the layout of the format. */
   g_autoptr(GBytes) note = make_package("unknown-element", "--inject",
@@ -488,7 +488,7 @@ static void test_hostile_xml(void)
   g_autoptr(GBytes) form2 = make_package(
     "two-forms", "--inject",
     "<files><file role=\"form\" name=\"x.xml\"/></files>", NULL);
-  g_autoptr(GPtrArray) r5 = expect_items(form2, NULL, "kousei", NULL);
+  g_ptr_array_unref(expect_items(form2, NULL, "kousei", NULL));
 
   /* The applicant names another certificate than the signer's. */
   g_autofree char *minimal = profile("minimal");
@@ -525,8 +525,8 @@ static void test_zip_attacks(void)
 
   g_autoptr(GBytes) lie = make_package("lie-size", "--lie-size", PDF_NAME,
                                        NULL);
-  g_autoptr(GPtrArray) r3 = expect_items(lie, NULL, "package:" PDF_NAME,
-                                         NULL);
+  g_ptr_array_unref(expect_items(lie, NULL, "package:" PDF_NAME,
+                                         NULL));
 
   g_autoptr(GBytes) flag = make_package("no-utf8-flag", "--no-utf8-flag",
                                         NULL);
@@ -551,9 +551,9 @@ static void test_zip_attacks(void)
   for(size_t i = 0; i < sizeof junk; i++)
     junk[i] = (uint8_t)(i * 7);
   g_autoptr(GBytes) notzip = g_bytes_new(junk, sizeof junk);
-  g_autoptr(GPtrArray) r7 = expect_items(notzip, NULL, "package", NULL);
+  g_ptr_array_unref(expect_items(notzip, NULL, "package", NULL));
   g_autoptr(GBytes) empty = g_bytes_new(NULL, 0);
-  g_autoptr(GPtrArray) r8 = expect_items(empty, NULL, "package", NULL);
+  g_ptr_array_unref(expect_items(empty, NULL, "package", NULL));
 }
 
 static void test_limits(void)
@@ -576,22 +576,22 @@ static void test_limits(void)
 
   lim = ps_package_default_limits;
   lim.max_entry_size = 100 * 1024;
-  g_autoptr(GPtrArray) r3 = expect_items(zip, &lim, "package:big.pdf",
-                                         NULL);
+  g_ptr_array_unref(expect_items(zip, &lim, "package:big.pdf",
+                                         NULL));
 
   lim = ps_package_default_limits;
   lim.max_ratio = 2; /* big.pdf deflates to less than half */
-  g_autoptr(GPtrArray) r4 = expect_items(zip, &lim, "package:big.pdf",
-                                         NULL);
+  g_ptr_array_unref(expect_items(zip, &lim, "package:big.pdf",
+                                         NULL));
 
   lim = ps_package_default_limits;
   lim.max_name_bytes = 12; /* 住民票.pdf is 13 bytes */
-  g_autoptr(GPtrArray) r5 = expect_items(zip, &lim, "package:" PDF_NAME,
-                                         NULL);
+  g_ptr_array_unref(expect_items(zip, &lim, "package:" PDF_NAME,
+                                         NULL));
 
   lim = ps_package_default_limits;
   lim.max_kousei_size = 100;
-  g_autoptr(GPtrArray) r6 = expect_items(zip, &lim, "kousei", NULL);
+  g_ptr_array_unref(expect_items(zip, &lim, "kousei", NULL));
 }
 
 typedef struct thread_job {
