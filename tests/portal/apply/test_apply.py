@@ -10,12 +10,15 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
+import uuid
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "harness"))
 from portalenv import PortalEnv, pki_dir  # noqa: E402
+import hashlib  # noqa: E402
 
 MKPACKAGE = os.path.join(HERE, "..", "mkpackage.py")
 PROC = "452025-kodomo-iryouhi"
@@ -211,6 +214,92 @@ class Apply(unittest.TestCase):
                              token=self.token, idem="6f1c2a8e-0000-4000-8000-0000000000ff",
                              terminal=TERMINAL)
         self.assertEqual(r.status, 400, r.text)
+
+
+    # -- after a 補正依頼 from the municipality --
+
+    def test_amend_after_correction_request(self):
+        r = self.apply(self.body(self.package(postal="885-0021")))
+        self.assertEqual(r.status, 201, r.text)
+        arrive = r.json()["results"]["arrive_id"]
+        # 都城市's account (docs/portal-sim.md: a test-only password).
+        pw = hashlib.sha256(b"Miyakonojo-Test-2026").hexdigest()
+        lg = self.env.request("POST", "/receive/ws/login",
+                              json_body={"id": "miyakonojo-shimin", "password": pw})
+        self.assertEqual(lg.status, 200, lg.text)
+        muni = lg.json()["token"]
+        up = self.env.request("POST", "/receive/ws/statusUpdate", json_body={
+            "receipt_no": arrive, "status": "補正依頼",
+            "comment": "郵便番号をご確認のうえ、申請し直してください。"},
+            token=muni, idem=str(uuid.uuid4()))
+        self.assertEqual(up.status, 200, up.text)
+        st = self.env.request("GET", "/shinsei/v2/apply/" + arrive, token=self.token)
+        self.assertEqual((st.json()["results"]["status"], st.json()["results"]["portal_status"]),
+                         ("補正待ち", "要訂正"))
+        # A corrected package that is still wrong is refused and changes nothing.
+        bad = self.apply(dict(self.body(self.package(postal="8850029")), arrive_id=arrive),
+                         "/shinsei/v2/apply/amend")
+        self.assertEqual(bad.status, 422, bad.text)
+        self.assertIn("form.guardian_postal_code", self.items(bad))
+        fixed = self.package(postal="885-0029")
+        am = self.apply(dict(self.body(fixed), arrive_id=arrive), "/shinsei/v2/apply/amend")
+        self.assertEqual(am.status, 200, am.text)
+        self.assertEqual(am.json()["results"]["status"], "審査中")
+        st = self.env.request("GET", "/shinsei/v2/apply/" + arrive, token=self.token).json()
+        self.assertEqual([h["status"] for h in st["results"]["history"]],
+                         ["到達", "補正待ち", "審査中"])
+        # The municipality now receives the corrected package.
+        got = self.env.request("POST", "/receive/ws/applicationGet",
+                               json_body={"receipt_no": arrive}, token=muni)
+        self.assertEqual(got.status, 200, got.text)
+        self.assertIn(hashlib.sha256(fixed).hexdigest(), got.text)
+
+    # -- a crash in the middle of a burst --
+
+    def test_sigkill_during_applies_loses_no_acknowledged_application(self):
+        """Twelve different packages sent by three threads; portal-sim is
+        killed (SIGKILL) once three have been acknowledged, while others are
+        in flight. After a restart every 201 is there, and sending the
+        unanswered ones again with their own Idempotency-Keys ends with
+        exactly one application per package."""
+        zips = [self.package(postal="885-00%02d" % (30 + i)) for i in range(12)]
+        keys = [str(uuid.uuid4()) for _ in zips]
+        acked, lock, enough = {}, threading.Lock(), threading.Event()
+
+        def send(idx):
+            for i in idx:
+                r = self.apply(self.body(zips[i]), idem=keys[i], timeout=20)
+                if r.status == 201:
+                    with lock:
+                        acked[i] = r.json()["results"]["arrive_id"]
+                        if len(acked) >= 3:
+                            enough.set()
+                elif r.status != 0:
+                    return
+        threads = [threading.Thread(target=send, args=(range(k, 12, 3),)) for k in range(3)]
+        for t in threads:
+            t.start()
+        self.assertTrue(enough.wait(60), "no three applications acknowledged")
+        self.env.kill()
+        for t in threads:
+            t.join(60)
+        before = dict(acked)
+        self.env.start()
+        for i, arrive in before.items():
+            st = self.env.request("GET", "/shinsei/v2/apply/" + arrive, token=self.token)
+            self.assertEqual(st.status, 200, "acknowledged %s lost: %s" % (arrive, st.text))
+        final = {}
+        for i, z in enumerate(zips):
+            r = self.apply(self.body(z), idem=keys[i])
+            self.assertEqual(r.status, 201, r.text)
+            final[i] = r.json()["results"]["arrive_id"]
+            if i in before:
+                self.assertEqual(final[i], before[i])
+        lst = self.env.request("GET", "/shinsei/v2/apply/lists?limit=50", token=self.token)
+        ids = [a["arrive_id"] for a in lst.json()["results"]]
+        for arrive in final.values():
+            self.assertEqual(ids.count(arrive), 1, arrive)
+        self.assertEqual(len(set(final.values())), 12)
 
 
 if __name__ == "__main__":
