@@ -30,7 +30,6 @@
 #include <json-glib/json-glib.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 
 typedef struct bench {
   const char *url, *cacert, *terminal, *proc_id;
@@ -74,12 +73,9 @@ static void fail(bench *b, const char *fmt, ...)
 static long post(bench *b, CURL *c, const char *path, const char *token,
                  const char *body, size_t len, GString *out)
 {
-  char url[512], key[64], auth[600], term[200];
-  uint8_t r[16];
-  RAND_bytes(r, sizeof(r));
-  snprintf(key, sizeof(key), "Idempotency-Key: %08x-%04x-4%03x-a%03x-%08x%04x",
-           *(uint32_t *)r, *(uint16_t *)(r + 4), *(uint16_t *)(r + 6) & 0xfff,
-           *(uint16_t *)(r + 8) & 0xfff, *(uint32_t *)(r + 10), *(uint16_t *)(r + 14));
+  char url[512], key[80], auth[600], term[200];
+  g_autofree char *uuid = g_uuid_string_random();
+  snprintf(key, sizeof(key), "Idempotency-Key: %s", uuid);
   snprintf(url, sizeof(url), "%s%s", b->url, path);
   snprintf(term, sizeof(term), "X-Terminal-Id: %s", b->terminal);
   struct curl_slist *h = NULL;
