@@ -62,14 +62,6 @@ static char *sha256_hex(const void *data, size_t len)
   return g_string_free(s, FALSE);
 }
 
-static const char *member_string(JsonObject *o, const char *name)
-{
-  JsonNode *n = o ? json_object_get_member(o, name) : NULL;
-  if(!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string(n);
-}
-
 static bool member_bool(JsonObject *o, const char *name, bool *out)
 {
   JsonNode *n = json_object_get_member(o, name);
@@ -143,9 +135,9 @@ static void kofu_start(ps_portal *p, const ps_request *rq, ps_response *rs)
   if(!o)
     return;
   g_autoptr(GPtrArray) report = ps_report_new();
-  const char *form_id = member_string(o, "application_form_id");
-  const char *name = member_string(o, "contact_name");
-  const char *email = member_string(o, "email");
+  const char *form_id = ps_json_string(o, "application_form_id");
+  const char *name = ps_json_string(o, "contact_name");
+  const char *email = ps_json_string(o, "email");
   if(!rq->terminal_id)
     ps_report_add(report, "X-Terminal-Id", "端末 ID がありません。端末の設定を確かめてください。");
   if(!all_digits(form_id, 23))
@@ -341,7 +333,7 @@ static void kofu_submit(ps_portal *p, const ps_request *rq, ps_response *rs)
     return;
   }
   g_autoptr(GPtrArray) report = ps_report_new();
-  const char *birth = member_string(o, "birth_date");
+  const char *birth = ps_json_string(o, "birth_date");
   bool want_e = false, braille = false;
   if(!date_valid_past(birth))
     ps_report_add(report, "birth_date", "生年月日を YYYY-MM-DD の形で正しく入力してください。");
@@ -352,8 +344,8 @@ static void kofu_submit(ps_portal *p, const ps_request *rq, ps_response *rs)
     ps_report_add(report, "braille_name", "点字の氏名表記を希望するかどうかを選んでください。");
   JsonNode *an = json_object_get_member(o, "assisted");
   JsonObject *assisted = an && JSON_NODE_HOLDS_OBJECT(an) ? json_node_get_object(an) : NULL;
-  const char *term = member_string(assisted, "terminal_id");
-  const char *staff = member_string(assisted, "staff_id");
+  const char *term = ps_json_string(assisted, "terminal_id");
+  const char *staff = ps_json_string(assisted, "staff_id");
   if(!term || !*term || (rq->terminal_id && strcmp(term, rq->terminal_id)))
     ps_report_add(report, "assisted.terminal_id",
                   "端末 ID が、送っている端末と違います。端末の設定を確かめてください。");
@@ -361,7 +353,7 @@ static void kofu_submit(ps_portal *p, const ps_request *rq, ps_response *rs)
     ps_report_add(report, "assisted.staff_id", "受付した職員の ID を入力してください。");
   /* Only the resident's own tap sets resident_confirmed_at: it must be
    * there, after the photo, and not in the future. */
-  const char *confirmed = member_string(o, "resident_confirmed_at");
+  const char *confirmed = ps_json_string(o, "resident_confirmed_at");
   gint64 when = 0, now = g_get_real_time() / G_USEC_PER_SEC;
   if(!jst_parse(confirmed, &when))
     ps_report_add(report, "resident_confirmed_at",

@@ -188,14 +188,6 @@ static void apply_input_clear(apply_input *in)
   memset(in, 0, sizeof(*in));
 }
 
-static const char *member_string(JsonObject *o, const char *name)
-{
-  JsonNode *n = o ? json_object_get_member(o, name) : NULL;
-  if(!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string(n);
-}
-
 static bool base64_valid(const char *s)
 {
   size_t n = strlen(s);
@@ -216,18 +208,18 @@ static bool apply_read(ps_portal *p, const ps_request *rq, ps_response *rs,
   if(!o)
     return false;
   g_autoptr(GPtrArray) report = ps_report_new();
-  in->proc_id = member_string(o, "proc_id");
+  in->proc_id = ps_json_string(o, "proc_id");
   if(!in->proc_id)
     ps_report_add(report, "proc_id", "proc_id（手続 ID）がありません。");
   if(with_arrive) {
-    in->arrive_id = member_string(o, "arrive_id");
+    in->arrive_id = ps_json_string(o, "arrive_id");
     if(!in->arrive_id)
       ps_report_add(report, "arrive_id", "arrive_id（到達番号）がありません。");
   }
   JsonNode *sf = json_object_get_member(o, "send_file");
   JsonObject *sfo = sf && JSON_NODE_HOLDS_OBJECT(sf) ? json_node_get_object(sf) : NULL;
-  in->file_name = member_string(sfo, "file_name");
-  const char *data = member_string(sfo, "file_data");
+  in->file_name = ps_json_string(sfo, "file_name");
+  const char *data = ps_json_string(sfo, "file_data");
   if(!sfo)
     ps_report_add(report, "send_file", "send_file（申請データ）がありません。");
   else {
@@ -270,7 +262,7 @@ static bool apply_read(ps_portal *p, const ps_request *rq, ps_response *rs,
     return false;
   }
   JsonObject *resident = ps_resident_get(p, rq->resident_id);
-  const char *name = resident ? member_string(resident, "name") : NULL;
+  const char *name = resident ? ps_json_string(resident, "name") : NULL;
   g_autofree char *signer = sign_cert_name(in->pkg->sign_cert);
   if(!name || !signer || strcmp(name, signer)) {
     ps_report_add(report, "sign_cert",
@@ -533,7 +525,7 @@ static void apply_withdraw(ps_portal *p, const ps_request *rq, ps_response *rs)
   JsonObject *o = ps_request_json_object(rq, rs, &parser);
   if(!o)
     return;
-  const char *arrive_id = member_string(o, "arrive_id");
+  const char *arrive_id = ps_json_string(o, "arrive_id");
   if(!arrive_id) {
     g_autoptr(GPtrArray) report = ps_report_new();
     ps_report_add(report, "arrive_id", "arrive_id（到達番号）がありません。");
@@ -548,7 +540,7 @@ static void apply_withdraw(ps_portal *p, const ps_request *rq, ps_response *rs)
                    "手続が終わった申請と、取下げ済みの申請は取下げできません。", NULL);
     return;
   }
-  const char *reason = member_string(o, "reason");
+  const char *reason = ps_json_string(o, "reason");
   if(!set_status(p, arrive_id, "取下げ", "処理中", reason ? reason : "取下げ",
                  rq->resident_id, &error)) {
     db_failed(rs, error);
