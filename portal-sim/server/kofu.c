@@ -11,7 +11,6 @@
  */
 #include <string.h>
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "photo.h"
@@ -49,17 +48,6 @@ static void storage_failed(ps_response *rs)
 {
   ps_reply_error(rs, 500, "storage", "申請を保存できませんでした",
                  "時間をおいて、もう一度お試しください。", NULL);
-}
-
-static char *sha256_hex(const void *data, size_t len)
-{
-  uint8_t md[32];
-  unsigned int n = 0;
-  EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
-  GString *s = g_string_sized_new(64);
-  for(unsigned i = 0; i < n; i++)
-    g_string_append_printf(s, "%02x", md[i]);
-  return g_string_free(s, FALSE);
 }
 
 static bool member_bool(JsonObject *o, const char *name, bool *out)
@@ -183,7 +171,7 @@ static void kofu_start(ps_portal *p, const ps_request *rq, ps_response *rs)
   char *eq = strchr(b64, '=');
   if(eq)
     *eq = '\0';
-  g_autofree char *hash = sha256_hex(b64, strlen(b64));
+  g_autofree char *hash = ps_sha256_hex(b64, strlen(b64));
   st = NULL;
   bool ok = sqlite3_prepare_v2(p->db, "INSERT INTO kofu_applications(token_sha256, form_id,"
                                " contact_name, email, terminal_id, created_at)"
@@ -225,7 +213,7 @@ typedef struct kofu_row {
 static kofu_row kofu_find(ps_portal *p, const char *token)
 {
   kofu_row row = { 0 };
-  g_autofree char *hash = sha256_hex(token, strlen(token));
+  g_autofree char *hash = ps_sha256_hex(token, strlen(token));
   gint64 now = g_get_real_time() / G_USEC_PER_SEC;
   sqlite3_stmt *st = NULL;
   if(sqlite3_prepare_v2(p->db, "SELECT photo IS NOT NULL, submitted_at IS NOT NULL,"
@@ -272,8 +260,8 @@ static void kofu_photo(ps_portal *p, const ps_request *rq, ps_response *rs)
   kofu_row row = kofu_find(p, rq->params[0]);
   bool ok = false;
   if(row.found && !row.submitted) {
-    g_autofree char *hash = sha256_hex(rq->params[0], strlen(rq->params[0]));
-    g_autofree char *photo_hash = sha256_hex(rq->body, rq->body_len);
+    g_autofree char *hash = ps_sha256_hex(rq->params[0], strlen(rq->params[0]));
+    g_autofree char *photo_hash = ps_sha256_hex(rq->body, rq->body_len);
     sqlite3_stmt *st = NULL;
     ok = sqlite3_prepare_v2(p->db, "UPDATE kofu_applications SET photo = ?, photo_sha256 = ?,"
                             " photo_at = ?, photo_width = ?, photo_height = ?"
@@ -368,7 +356,7 @@ static void kofu_submit(ps_portal *p, const ps_request *rq, ps_response *rs)
                    "表示された項目を直してください。", report);
     return;
   }
-  g_autofree char *hash = sha256_hex(rq->params[0], strlen(rq->params[0]));
+  g_autofree char *hash = ps_sha256_hex(rq->params[0], strlen(rq->params[0]));
   for(int tries = 0; tries < 8; tries++) {
     uint8_t r[8];
     if(RAND_bytes(r, sizeof(r)) != 1)
