@@ -199,32 +199,6 @@ static bool opt_string(JsonObject *b, const char *name, ps_response *rs,
   return true;
 }
 
-static bool date_ok(const char *s)
-{
-  /* "YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS" (portal-api.md's date format). */
-  if(!s)
-    return true;
-  size_t n = strlen(s);
-  if(n != 10 && n != 19)
-    return false;
-  int y, m, d, hh = 0, mm = 0, ss = 0;
-  if(sscanf(s, "%4d-%2d-%2d", &y, &m, &d) != 3 || s[4] != '-' || s[7] != '-' ||
-     !g_date_valid_dmy((GDateDay)d, (GDateMonth)m, (GDateYear)y))
-    return false;
-  if(n == 19 && (s[10] != ' ' || sscanf(s + 11, "%2d:%2d:%2d", &hh, &mm, &ss) != 3 ||
-                 hh > 23 || mm > 59 || ss > 59))
-    return false;
-  return true;
-}
-
-/* The upper end of a range given as a date covers that whole day. */
-static char *range_end(const char *to)
-{
-  if(!to)
-    return NULL;
-  return strlen(to) == 10 ? g_strconcat(to, " 23:59:59", NULL) : g_strdup(to);
-}
-
 static void op_application_list(ps_portal *p, const ps_request *rq, ps_response *rs)
 {
   g_autoptr(JsonParser) parser = NULL;
@@ -237,13 +211,13 @@ static void op_application_list(ps_portal *p, const ps_request *rq, ps_response 
      !opt_string(b, "date_to", rs, &to) || !opt_string(b, "status", rs, &status) ||
      !opt_string(b, "proc_id", rs, &proc))
     return;
-  if(!date_ok(from) || !date_ok(to)) {
-    reply_ng(rs, 400, "EE100", !date_ok(from) ? "date_from" : "date_to",
+  if(!ps_date_param_ok(from) || !ps_date_param_ok(to)) {
+    reply_ng(rs, 400, "EE100", !ps_date_param_ok(from) ? "date_from" : "date_to",
              "検索条件が正しくありません",
              "日付は YYYY-MM-DD または YYYY-MM-DD HH:MM:SS で指定してください。");
     return;
   }
-  g_autofree char *to_end = range_end(to);
+  g_autofree char *to_end = ps_date_range_end(to);
   ps_db_lock(p);
   const ps_muni_user *u = session_user(p, rq, rs);
   if(!u) {
@@ -319,15 +293,15 @@ static void op_status_list(ps_portal *p, const ps_request *rq, ps_response *rs)
   if(!paging(b, rs, &limit, &offset) || !opt_string(b, "receipt_no", rs, &receipt) ||
      !opt_string(b, "changed_from", rs, &from) || !opt_string(b, "changed_to", rs, &to))
     return;
-  if(!date_ok(from) || !date_ok(to)) {
-    reply_ng(rs, 400, "EE100", !date_ok(from) ? "changed_from" : "changed_to",
+  if(!ps_date_param_ok(from) || !ps_date_param_ok(to)) {
+    reply_ng(rs, 400, "EE100", !ps_date_param_ok(from) ? "changed_from" : "changed_to",
              "検索条件が正しくありません",
              "日時は YYYY-MM-DD または YYYY-MM-DD HH:MM:SS で指定してください。");
     return;
   }
   /* The log keeps epoch seconds; the bounds arrive in JST. */
   gint64 from_t = G_MININT64, to_t = G_MAXINT64;
-  g_autofree char *to_end = range_end(to);
+  g_autofree char *to_end = ps_date_range_end(to);
   int y, mo, d, hh, mi, ss;
   if(from && sscanf(from, "%d-%d-%d", &y, &mo, &d) == 3) {
     hh = mi = ss = 0;

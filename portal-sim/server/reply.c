@@ -1,5 +1,7 @@
 /* reply.c - the envelopes of portal-api.md and the small JSON helpers every
  * handler uses. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -244,4 +246,56 @@ bool ps_json_int(JsonObject *o, const char *name, gint64 *out)
     return false;
   *out = json_node_get_int(n);
   return true;
+}
+
+bool ps_query_uint(const ps_request *rq, const char *name, long min, long max,
+                   long def, long *out)
+{
+  const char *v = g_hash_table_lookup(rq->query, name);
+  *out = def;
+  if(!v)
+    return true;
+  char *end = NULL;
+  long n = strtol(v, &end, 10);
+  if(!*v || *end || n < min || n > max)
+    return false;
+  *out = n;
+  return true;
+}
+
+JsonNode *ps_resultset(long all, long limit, long offset, long count)
+{
+  JsonObject *o = json_object_new();
+  json_object_set_int_member(o, "all_count", all);
+  json_object_set_int_member(o, "limit", limit);
+  json_object_set_int_member(o, "offset", offset);
+  json_object_set_int_member(o, "count", count);
+  JsonNode *n = json_node_new(JSON_NODE_OBJECT);
+  json_node_take_object(n, o);
+  return n;
+}
+
+bool ps_date_param_ok(const char *s)
+{
+  /* "YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS" (portal-api.md's date format). */
+  if(!s)
+    return true;
+  size_t n = strlen(s);
+  if(n != 10 && n != 19)
+    return false;
+  int y, m, d, hh = 0, mm = 0, ss = 0;
+  if(sscanf(s, "%4d-%2d-%2d", &y, &m, &d) != 3 || s[4] != '-' || s[7] != '-' ||
+     !g_date_valid_dmy((GDateDay)d, (GDateMonth)m, (GDateYear)y))
+    return false;
+  if(n == 19 && (s[10] != ' ' || sscanf(s + 11, "%2d:%2d:%2d", &hh, &mm, &ss) != 3 ||
+                 hh > 23 || mm > 59 || ss > 59))
+    return false;
+  return true;
+}
+
+char *ps_date_range_end(const char *to)
+{
+  if(!to)
+    return NULL;
+  return strlen(to) == 10 ? g_strconcat(to, " 23:59:59", NULL) : g_strdup(to);
 }

@@ -16,29 +16,14 @@ static void bad_query(ps_response *rs, const char *item, const char *content)
   ps_reply_error(rs, 400, "bad_query", "検索条件が正しくありません", content, report);
 }
 
-static bool query_uint(const ps_request *rq, const char *name, long min, long max,
-                       long def, long *out)
-{
-  const char *v = g_hash_table_lookup(rq->query, name);
-  *out = def;
-  if(!v)
-    return true;
-  char *end = NULL;
-  long n = strtol(v, &end, 10);
-  if(!*v || *end || n < min || n > max)
-    return false;
-  *out = n;
-  return true;
-}
-
 /* limit (1–50, default 50) and offset (0…) of list endpoints. */
 static bool paging(const ps_request *rq, ps_response *rs, long *limit, long *offset)
 {
-  if(!query_uint(rq, "limit", 1, LIST_LIMIT_MAX, LIST_LIMIT_MAX, limit)) {
+  if(!ps_query_uint(rq, "limit", 1, LIST_LIMIT_MAX, LIST_LIMIT_MAX, limit)) {
     bad_query(rs, "limit", "limit は 1 から 50 までの整数で指定してください。");
     return false;
   }
-  if(!query_uint(rq, "offset", 0, G_MAXINT, 0, offset)) {
+  if(!ps_query_uint(rq, "offset", 0, G_MAXINT, 0, offset)) {
     bad_query(rs, "offset", "offset は 0 以上の整数で指定してください。");
     return false;
   }
@@ -52,18 +37,6 @@ static bool is_date(const char *s)
   int y, m, d;
   return sscanf(s, "%4d-%2d-%2d", &y, &m, &d) == 3 &&
          g_date_valid_dmy((GDateDay)d, (GDateMonth)m, (GDateYear)y);
-}
-
-static JsonNode *resultset(long all, long limit, long offset, long count)
-{
-  JsonObject *o = json_object_new();
-  json_object_set_int_member(o, "all_count", all);
-  json_object_set_int_member(o, "limit", limit);
-  json_object_set_int_member(o, "offset", offset);
-  json_object_set_int_member(o, "count", count);
-  JsonNode *n = json_node_new(JSON_NODE_OBJECT);
-  json_node_take_object(n, o);
-  return n;
 }
 
 static JsonNode *self_link(const char *href)
@@ -122,7 +95,7 @@ static void selfinfo_categories(ps_portal *p, const ps_request *rq, ps_response 
   long n = json_array_get_length(a);
   JsonNode *res = json_node_new(JSON_NODE_ARRAY);
   json_node_take_array(res, a);
-  ps_reply_results(rs, 200, res, resultset(n, n, 0, n),
+  ps_reply_results(rs, 200, res, ps_resultset(n, n, 0, n),
                    self_link("/selfinfo/v1/categories"));
 }
 
@@ -168,7 +141,7 @@ static void selfinfo_category(ps_portal *p, const ps_request *rq, ps_response *r
   JsonNode *res = json_node_new(JSON_NODE_OBJECT);
   json_node_take_object(res, o);
   g_autofree char *href = g_strconcat("/selfinfo/v1/", c->id, NULL);
-  ps_reply_results(rs, 200, res, resultset(n, n, 0, n), self_link(href));
+  ps_reply_results(rs, 200, res, ps_resultset(n, n, 0, n), self_link(href));
 }
 
 /* ---- やりとり履歴 ---- */
@@ -191,7 +164,7 @@ static JsonNode *page(GPtrArray *nodes, long limit, long offset, JsonNode **rset
   long count = 0;
   for(long i = offset; i < (long)nodes->len && count < limit; i++, count++)
     json_array_add_element(a, json_node_ref(g_ptr_array_index(nodes, i)));
-  *rset = resultset((long)nodes->len, limit, offset, count);
+  *rset = ps_resultset((long)nodes->len, limit, offset, count);
   JsonNode *n = json_node_new(JSON_NODE_ARRAY);
   json_node_take_array(n, a);
   return n;

@@ -204,6 +204,19 @@ JsonNode *ps_error_envelope(unsigned status, const char *code,
                             const char *title, const char *detail,
                             const GPtrArray *report);
 
+/* Query parameter name as an integer in [min, max]; def when absent. False
+ * (the caller answers 400) when it is there but not such an integer. */
+bool ps_query_uint(const ps_request *rq, const char *name, long min, long max,
+                   long def, long *out);
+/* The resultset of a list answer: {all_count, limit, offset, count}. */
+JsonNode *ps_resultset(long all, long limit, long offset, long count);
+/* A date parameter: NULL, "YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS", a real
+ * date and time. */
+bool ps_date_param_ok(const char *s);
+/* The upper end of a date range: a date alone covers that whole day
+ * (" 23:59:59" added); NULL stays NULL. */
+char *ps_date_range_end(const char *to);
+
 /* A member that is a JSON string, or NULL (absent, null, another type). */
 const char *ps_json_string(JsonObject *o, const char *name);
 /* A member that is a JSON integer: true and *out, else false. */

@@ -39,15 +39,6 @@
 
 /* ---- small helpers ---- */
 
-static bool parse_count(const char *s, size_t lo, size_t hi, size_t *out)
-{
-  guint64 v = 0;
-  if(!s || !g_ascii_string_to_unsigned(s, 10, lo, hi, &v, NULL))
-    return false;
-  *out = (size_t)v;
-  return true;
-}
-
 static const char *query(const ps_request *rq, const char *name)
 {
   const char *v = g_hash_table_lookup(rq->query, name);
@@ -121,13 +112,13 @@ static void procedures_search(ps_portal *p, const ps_request *rq, ps_response *r
 {
   if(!catalog_ready(p, rs))
     return;
-  size_t limit = 20, offset = 0, total = 0;
-  const char *l = query(rq, "limit"), *o = query(rq, "offset");
+  long limit = 20, offset = 0;
+  size_t total = 0;
   g_autoptr(GPtrArray) report = ps_report_new();
-  if(l && !parse_count(l, 1, SEARCH_LIMIT_MAX, &limit))
+  if(!ps_query_uint(rq, "limit", 1, SEARCH_LIMIT_MAX, 20, &limit))
     ps_report_add(report, "limit", "limit は 1 から %d までの数字で指定してください。",
                   SEARCH_LIMIT_MAX);
-  if(o && !parse_count(o, 0, G_MAXINT, &offset))
+  if(!ps_query_uint(rq, "offset", 0, G_MAXINT, 0, &offset))
     ps_report_add(report, "offset", "offset は 0 以上の数字で指定してください。");
   const char *city = query(rq, "city_code");
   if(city && (strlen(city) != 6 || strspn(city, "0123456789") != 6))
@@ -141,16 +132,10 @@ static void procedures_search(ps_portal *p, const ps_request *rq, ps_response *r
     return;
   }
   JsonNode *results = ps_catalog_search(p->catalog, city, query(rq, "category"), kw,
-                                        limit, offset, &total);
-  JsonObject *set = json_object_new();
-  json_object_set_int_member(set, "all_count", (gint64)total);
-  json_object_set_int_member(set, "count", (gint64)json_array_get_length(json_node_get_array(results)));
-  json_object_set_int_member(set, "limit", (gint64)limit);
-  json_object_set_int_member(set, "offset", (gint64)offset);
-  JsonNode *setn = json_node_new(JSON_NODE_OBJECT);
-  json_node_take_object(setn, set);
+                                        (size_t)limit, (size_t)offset, &total);
+  long count = (long)json_array_get_length(json_node_get_array(results));
   rs->title = "手続検索";
-  ps_reply_results(rs, 200, results, setn, NULL);
+  ps_reply_results(rs, 200, results, ps_resultset((long)total, limit, offset, count), NULL);
 }
 
 static void procedure_get(ps_portal *p, const ps_request *rq, ps_response *rs)
@@ -619,97 +604,69 @@ static void apply_status(ps_portal *p, const ps_request *rq, ps_response *rs)
   ps_reply_results(rs, 200, n, NULL, links(rq->params[0]));
 }
 
-/* "YYYY-MM-DD" or the full date format. */
-static bool date_valid(const char *s)
-{
-  int y, m, d, H = 0, M = 0, S = 0;
-  char tail;
-  size_t n = strlen(s);
-  if(n == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3)
-    return m >= 1 && m <= 12 && d >= 1 && d <= 31;
-  if(n == 19 && sscanf(s, "%4d-%2d-%2d %2d:%2d:%2d%c", &y, &m, &d, &H, &M, &S, &tail) == 6)
-    return m >= 1 && m <= 12 && d >= 1 && d <= 31 && H < 24 && M < 60 && S < 60;
-  return false;
-}
-
 static void apply_lists(ps_portal *p, const ps_request *rq, ps_response *rs)
 {
-  size_t limit = 20, offset = 0;
+  long limit = 20, offset = 0;
   g_autoptr(GPtrArray) report = ps_report_new();
-  const char *l = query(rq, "limit"), *o = query(rq, "offset");
   const char *from = query(rq, "date_from"), *to = query(rq, "date_to");
-  if(l && !parse_count(l, 1, LIST_LIMIT_MAX, &limit))
+  if(!ps_query_uint(rq, "limit", 1, LIST_LIMIT_MAX, 20, &limit))
     ps_report_add(report, "limit", "limit は 1 から %d までの数字で指定してください。",
                   LIST_LIMIT_MAX);
-  if(o && !parse_count(o, 0, G_MAXINT, &offset))
+  if(!ps_query_uint(rq, "offset", 0, G_MAXINT, 0, &offset))
     ps_report_add(report, "offset", "offset は 0 以上の数字で指定してください。");
-  if(from && !date_valid(from))
+  if(!ps_date_param_ok(from))
     ps_report_add(report, "date_from", "日付は YYYY-MM-DD の形で指定してください。");
-  if(to && !date_valid(to))
+  if(!ps_date_param_ok(to))
     ps_report_add(report, "date_to", "日付は YYYY-MM-DD の形で指定してください。");
   if(report->len) {
     reply_report(rs, 400, "bad_query", "検索条件に誤りがあります", NULL, report);
     return;
   }
-  /* Dates compare as text ("YYYY-MM-DD HH:MM:SS"); a date_to without a
-   * time covers the whole day. */
-  g_autofree char *to_full = to && strlen(to) == 10 ? g_strconcat(to, " 23:59:59", NULL)
-                                                    : g_strdup(to);
+  /* Dates compare as text ("YYYY-MM-DD HH:MM:SS"). */
+  g_autofree char *to_end = ps_date_range_end(to);
+  static const char where[] =
+    " FROM applications WHERE resident_id = ?1 AND (?2 IS NULL OR arrive_date >= ?2)"
+    " AND (?3 IS NULL OR arrive_date <= ?3)";
+  g_autofree char *count_sql = g_strconcat("SELECT COUNT(*)", where, NULL);
+  g_autofree char *list_sql = g_strconcat("SELECT " APP_COLUMNS, where,
+                                          " ORDER BY arrive_date DESC, arrive_id"
+                                          " LIMIT ?4 OFFSET ?5", NULL);
   JsonArray *arr = json_array_new();
   gint64 all = 0;
   ps_db_lock(p);
-  sqlite3_stmt *st = NULL;
-  if(sqlite3_prepare_v2(p->db, "SELECT " APP_COLUMNS ", COUNT(*) OVER () FROM applications"
-                        " WHERE resident_id = ?1 AND (?2 IS NULL OR arrive_date >= ?2)"
-                        " AND (?3 IS NULL OR arrive_date <= ?3)"
-                        " ORDER BY arrive_date DESC, arrive_id LIMIT ?4 OFFSET ?5",
-                        -1, &st, NULL) == SQLITE_OK) {
+  for(int k = 0; k < 2; k++) {
+    sqlite3_stmt *st = NULL;
+    if(sqlite3_prepare_v2(p->db, k ? list_sql : count_sql, -1, &st, NULL) != SQLITE_OK)
+      break;
     sqlite3_bind_text(st, 1, rq->resident_id, -1, SQLITE_STATIC);
     if(from)
       sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
-    if(to_full)
-      sqlite3_bind_text(st, 3, to_full, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)limit);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)offset);
+    if(to_end)
+      sqlite3_bind_text(st, 3, to_end, -1, SQLITE_STATIC);
+    if(k) {
+      sqlite3_bind_int64(st, 4, limit);
+      sqlite3_bind_int64(st, 5, offset);
+    }
     while(sqlite3_step(st) == SQLITE_ROW) {
+      if(!k) {
+        all = sqlite3_column_int64(st, 0);
+        continue;
+      }
       JsonObject *row = row_object(st);
-      all = sqlite3_column_int64(st, 6);
       const ps_catalog_summary *proc = p->catalog ?
         ps_catalog_lookup(p->catalog, json_object_get_string_member(row, "proc_id")) : NULL;
       if(proc)
         json_object_set_string_member(row, "proc_name", proc->title);
       json_array_add_object_element(arr, row);
     }
-  }
-  sqlite3_finalize(st);
-  if(!json_array_get_length(arr) && offset) {
-    /* Past the end: the total still tells the client where the end is. */
-    st = NULL;
-    if(sqlite3_prepare_v2(p->db, "SELECT COUNT(*) FROM applications WHERE resident_id = ?1"
-                          " AND (?2 IS NULL OR arrive_date >= ?2)"
-                          " AND (?3 IS NULL OR arrive_date <= ?3)", -1, &st, NULL) == SQLITE_OK) {
-      sqlite3_bind_text(st, 1, rq->resident_id, -1, SQLITE_STATIC);
-      if(from)
-        sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
-      if(to_full)
-        sqlite3_bind_text(st, 3, to_full, -1, SQLITE_STATIC);
-      if(sqlite3_step(st) == SQLITE_ROW)
-        all = sqlite3_column_int64(st, 0);
-    }
     sqlite3_finalize(st);
   }
   ps_db_unlock(p);
-  JsonObject *set = json_object_new();
-  json_object_set_int_member(set, "all_count", all);
-  json_object_set_int_member(set, "count", (gint64)json_array_get_length(arr));
-  json_object_set_int_member(set, "limit", (gint64)limit);
-  json_object_set_int_member(set, "offset", (gint64)offset);
-  JsonNode *setn = json_node_new(JSON_NODE_OBJECT);
-  json_node_take_object(setn, set);
+  long count = (long)json_array_get_length(arr);
   JsonNode *n = json_node_new(JSON_NODE_ARRAY);
   json_node_take_array(n, arr);
   rs->title = "申請一覧";
-  ps_reply_results(rs, 200, n, setn, NULL);
+  ps_reply_results(rs, 200, n, ps_resultset((long)all, limit, offset, count), NULL);
 }
 
 /* Literal paths before the {} ones: the router takes the first match. */
