@@ -35,108 +35,20 @@
 #include "mynapcsc/pcsc.h"
 #include "mynavcard/vcard.h"
 
-/* Exit codes (documented in mynacard.1). */
-enum {
-  EXIT_OK = 0,
-  EXIT_ERROR = 1,
-  EXIT_USAGE = 2,
-  EXIT_WRONG_PIN = 3,
-  EXIT_BLOCKED = 4,
-  EXIT_NO_CARD = 5,
-  EXIT_REMOVED = 6,
-  EXIT_NOT_SUPPORTED = 7,
-  EXIT_IO = 8,
-  EXIT_PIN_FORMAT = 9,
-  EXIT_NO_READER = 10
-};
+#include "cardcli.h"
 
 typedef struct cli {
-  const char *reader;
-  const char *nfc;
-  const char *vcard;
-  const char *quirks;
+  myna_cli_card cc;  /* transport options, PIN input, language, the open card */
   bool json;
-  bool trace;
-  bool pin_stdin;
-  bool japanese;
-  bool exclusive;
-  myna_card *card;
-  myna_vcard *vc;
-  myna_pcsc *pcsc;
-  myna_nfc *nfcctx;
 } cli;
 
 static const char *msg(const cli *c, const char *en, const char *ja)
 {
-  return c->japanese ? ja : en;
+  return myna_cli_msg(&c->cc, en, ja);
 }
 
-static int exit_code(myna_rv rv)
-{
-  switch(rv) {
-  case MYNA_OK:
-    return EXIT_OK;
-  case MYNA_E_WRONG_PIN:
-    return EXIT_WRONG_PIN;
-  case MYNA_E_PIN_BLOCKED:
-    return EXIT_BLOCKED;
-  case MYNA_E_NO_CARD:
-  case MYNA_E_NOT_MYNUMBER_CARD:
-    return EXIT_NO_CARD;
-  case MYNA_E_CARD_REMOVED:
-  case MYNA_E_CARD_RESET:
-    return EXIT_REMOVED;
-  case MYNA_E_NO_READER:
-  case MYNA_E_READER_REMOVED:
-  case MYNA_E_NO_SERVICE:
-  case MYNA_E_READER_BUSY:
-    return EXIT_NO_READER;
-  case MYNA_E_READER_AMBIGUOUS:
-    return EXIT_USAGE;
-  case MYNA_E_NOT_SUPPORTED:
-  case MYNA_E_NO_SIGN_CERTIFICATE:
-  case MYNA_E_INS_NOT_SUPPORTED:
-  case MYNA_E_CLA_NOT_SUPPORTED:
-    return EXIT_NOT_SUPPORTED;
-  case MYNA_E_IO:
-  case MYNA_E_TIMEOUT:
-    return EXIT_IO;
-  case MYNA_E_PIN_FORMAT:
-    return EXIT_PIN_FORMAT;
-  default:
-    return EXIT_ERROR;
-  }
-}
+#define usage_error(...) myna_cli_usage_error("mynacard", __VA_ARGS__)
 
-static int fail(const cli *c, myna_rv rv)
-{
-  fprintf(stderr, "mynacard: %s\n",
-          c->japanese ? myna_strerror_ja(rv) : myna_strerror(rv));
-  return exit_code(rv);
-}
-
-static int fail_tries(const cli *c, myna_rv rv, int tries)
-{
-  if(rv == MYNA_E_WRONG_PIN && tries >= 0) {
-    fprintf(stderr, "mynacard: %s ", c->japanese ? myna_strerror_ja(rv)
-                                                 : myna_strerror(rv));
-    fprintf(stderr, c->japanese ? "（残り%d回）\n" : "(%d tries left)\n", tries);
-    return exit_code(rv);
-  }
-  return fail(c, rv);
-}
-
-__attribute__((format(printf, 1, 2)))
-static int usage_error(const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("mynacard: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputs("\nTry 'mynacard --help'.\n", stderr);
-  va_end(ap);
-  return EXIT_USAGE;
-}
 
 static void print_help(void)
 {
@@ -206,15 +118,6 @@ static void json_str(FILE *f, const char *s)
   json_string(f, s, strlen(s));
 }
 
-static void trace_cb(void *user, bool is_command, const uint8_t *b, size_t n)
-{
-  (void)user;
-  fputs(is_command ? "> " : "< ", stderr);
-  for(size_t i = 0; i < n; i++)
-    fprintf(stderr, i ? " %02X" : "%02X", b[i]);
-  fputc('\n', stderr);
-}
-
 /* Write data to path (mode for new files) or to stdout. Binary data is not
  * written to a terminal. */
 static int write_out(const cli *c, const char *path, const void *data,
@@ -259,194 +162,13 @@ static int write_out(const cli *c, const char *path, const void *data,
 
 /* ---- card access ---- */
 
-/* The card in a PC/SC reader, or in the field of a libnfc device. */
-static int open_device_card(cli *c)
-{
-  if(c->quirks)
-    return usage_error("--quirks is for --vcard; a card in a reader has its own behaviour");
-  myna_transport t;
-  myna_rv rv;
-  if(c->nfc) {
-    rv = myna_nfc_new(&c->nfcctx);
-    /* "default": the device libnfc's configuration (or LIBNFC_DEVICE) names. */
-    if(!rv)
-      rv = myna_nfc_connect(c->nfcctx, strcmp(c->nfc, "default") ? c->nfc : NULL,
-                            NULL, &t);
-  }
-  else {
-    rv = myna_pcsc_new(&c->pcsc);
-    if(!rv)
-      rv = myna_pcsc_connect(c->pcsc, c->reader,
-                             c->exclusive ? MYNA_PCSC_EXCLUSIVE : MYNA_PCSC_SHARED, &t);
-  }
-  if(!rv)
-    rv = myna_card_open(t, &c->card);
-  if(rv)
-    return fail(c, rv);
-  return EXIT_OK;
-}
-
-static int open_vcard(cli *c)
-{
-  char err[512] = "";
-  c->vc = myna_vcard_load(c->vcard, err, sizeof(err));
-  if(!c->vc) {
-    fprintf(stderr, "mynacard: %s: %s\n", c->vcard, err);
-    return EXIT_IO;
-  }
-  if(c->quirks) {
-    unsigned q = 0, slow = 0;
-    if(!myna_vcard_parse_quirks(c->quirks, &q, &slow))
-      return usage_error("unknown quirk in '%s'", c->quirks);
-    myna_vcard_set_quirks(c->vc, q, slow);
-  }
-  myna_rv rv = myna_card_open(myna_vcard_transport(c->vc, false), &c->card);
-  if(rv)
-    return fail(c, rv);
-  return EXIT_OK;
-}
-
-/* Open the card: the software card with --vcard, else a PC/SC reader. The
- * whole command is one transaction, so that nothing another program sends
- * comes between reading the tries left, VERIFY and what it allows. */
-static int open_card(cli *c)
-{
-  int ec = c->vcard ? open_vcard(c) : open_device_card(c);
-  if(ec)
-    return ec;
-  if(c->trace)
-    myna_card_set_trace(c->card, trace_cb, NULL);
-  myna_rv rv = myna_card_begin(c->card);
-  if(rv)
-    return fail(c, rv);
-  return EXIT_OK;
-}
-
-static void close_card(cli *c)
-{
-  myna_card_free(c->card);
-  c->card = NULL;
-  myna_pcsc_free(c->pcsc);
-  c->pcsc = NULL;
-  myna_nfc_free(c->nfcctx);
-  c->nfcctx = NULL;
-  myna_vcard_free(c->vc);
-  c->vc = NULL;
-}
-
-/* Ask for a secret: one line of stdin with --pin-stdin, else the terminal. */
-static int ask_secret(const cli *c, const char *prompt, myna_secret **out)
-{
-  myna_rv rv;
-  if(c->pin_stdin)
-    rv = myna_secret_read_line_fd(STDIN_FILENO, out);
-  else
-    rv = myna_secret_read_tty(prompt, out);
-  if(rv == MYNA_E_IO) {
-    fprintf(stderr, "mynacard: %s\n",
-            c->pin_stdin ? msg(c, "standard input ended before the PIN",
-                               "標準入力に暗証番号がありません")
-                         : msg(c, "no terminal to ask for the PIN: use --pin-stdin",
-                               "暗証番号を入力する端末がありません。--pin-stdin を使用してください"));
-    return EXIT_IO;
-  }
-  if(rv)
-    return fail(c, rv);
-  return EXIT_OK;
-}
-
-typedef struct pin_info {
-  const char *en;
-  const char *ja;
-  myna_pin_kind kind;
-} pin_info;
-
-static const pin_info PIN_AUTH = { "user authentication PIN", "利用者証明用暗証番号",
-                                   MYNA_PIN_JPKI_AUTH };
-static const pin_info PIN_SIGN = { "signature password", "署名用パスワード",
-                                   MYNA_PIN_JPKI_SIGN };
-static const pin_info PIN_TEXT = { "card input support PIN", "券面事項入力補助用暗証番号",
-                                   MYNA_PIN_TEXT };
-
-/* Show tries left (already read without spending one), refuse on a blocked
- * PIN, warn before the last try, then ask. */
-static int ask_pin(const cli *c, const pin_info *p, int tries, myna_secret **out)
-{
-  if(tries == 0)
-    return fail(c, MYNA_E_PIN_BLOCKED);
-  if(c->japanese)
-    fprintf(stderr, "%s（%s、残り%d回）\n", p->ja, myna_pin_rule_ja(p->kind), tries);
-  else
-    fprintf(stderr, "%s (%s, %d tries left)\n", p->en, myna_pin_rule(p->kind), tries);
-  if(tries == 1)
-    fprintf(stderr, "%s\n",
-            msg(c, "Warning: this is the last try. A wrong entry locks it; only the municipal office can reset it.",
-                "注意: 残り1回です。間違えるとロックされ、市区町村の窓口でしか解除できません。"));
-  char prompt[160];
-  snprintf(prompt, sizeof(prompt), "%s: ", c->japanese ? p->ja : p->en);
-  int ec = ask_secret(c, prompt, out);
-  if(ec)
-    return ec;
-  /* Refuse locally what the card would reject: no try is spent on it. */
-  myna_secret *norm = NULL;
-  myna_rv rv = myna_pin_normalize(p->kind, *out, &norm);
-  myna_secret_free(norm);
-  if(rv) {
-    myna_secret_free(*out);
-    *out = NULL;
-    fprintf(stderr, "mynacard: %s (%s)\n",
-            c->japanese ? myna_strerror_ja(rv) : myna_strerror(rv),
-            c->japanese ? myna_pin_rule_ja(p->kind) : myna_pin_rule(p->kind));
-    return EXIT_PIN_FORMAT;
-  }
-  return EXIT_OK;
-}
-
-static int jpki_login(const cli *c, myna_jpki_key key)
-{
-  if(myna_jpki_is_verified(c->card, key))
-    return EXIT_OK;
-  int tries = -1;
-  myna_rv rv = myna_jpki_tries_left(c->card, key, &tries);
-  if(rv)
-    return fail(c, rv);
-  myna_secret *pin = NULL;
-  int ec = ask_pin(c, key == MYNA_JPKI_KEY_SIGN ? &PIN_SIGN : &PIN_AUTH, tries, &pin);
-  if(ec)
-    return ec;
-  int left = -1;
-  rv = myna_jpki_verify(c->card, key, pin, &left);
-  myna_secret_free(pin);
-  if(rv)
-    return fail_tries(c, rv, left);
-  return EXIT_OK;
-}
-
-static int text_login(const cli *c)
-{
-  int tries = -1;
-  myna_rv rv = myna_text_ap_tries_left(c->card, &tries);
-  if(rv)
-    return fail(c, rv);
-  myna_secret *pin = NULL;
-  int ec = ask_pin(c, &PIN_TEXT, tries, &pin);
-  if(ec)
-    return ec;
-  int left = -1;
-  rv = myna_text_ap_verify(c->card, pin, &left);
-  myna_secret_free(pin);
-  if(rv)
-    return fail_tries(c, rv, left);
-  return EXIT_OK;
-}
-
 /* Open the card and verify the card input support PIN. */
 static int open_text_ap(cli *c)
 {
-  int ec = open_card(c);
+  int ec = myna_cli_card_open(&c->cc);
   if(ec)
     return ec;
-  return text_login(c);
+  return myna_cli_text_login(&c->cc);
 }
 
 /* ---- commands ---- */
@@ -461,24 +183,24 @@ static void print_hex(FILE *f, const uint8_t *p, size_t n)
  * devices are still listed; with neither, the exit code says no reader. */
 static int cmd_device_readers(cli *c)
 {
-  myna_rv prv = myna_pcsc_new(&c->pcsc);
+  myna_rv prv = myna_pcsc_new(&c->cc.pcsc);
   myna_pcsc_reader *r = NULL;
   size_t n = 0;
   if(!prv)
-    prv = myna_pcsc_list(c->pcsc, &r, &n);
+    prv = myna_pcsc_list(c->cc.pcsc, &r, &n);
   myna_nfc_device *d = NULL;
   size_t nd = 0;
-  myna_rv nrv = myna_nfc_new(&c->nfcctx);
+  myna_rv nrv = myna_nfc_new(&c->cc.nfcctx);
   if(!nrv)
-    nrv = myna_nfc_list(c->nfcctx, &d, &nd);
+    nrv = myna_nfc_list(c->cc.nfcctx, &d, &nd);
   if(prv && (nrv || !nd)) {
     myna_pcsc_readers_free(r, n);
     myna_nfc_devices_free(d, nd);
-    return fail(c, prv);
+    return myna_cli_fail(&c->cc, prv);
   }
   if(prv)
     fprintf(stderr, "mynacard: PC/SC: %s\n",
-            c->japanese ? myna_strerror_ja(prv) : myna_strerror(prv));
+            c->cc.japanese ? myna_strerror_ja(prv) : myna_strerror(prv));
   if(c->json)
     fputs("{\"readers\":[", stdout);
   else if(!n && !nd)
@@ -532,16 +254,16 @@ static int cmd_device_readers(cli *c)
 
 static int cmd_readers(cli *c)
 {
-  if(!c->vcard)
+  if(!c->cc.vcard)
     return cmd_device_readers(c);
-  int ec = open_card(c);
+  int ec = myna_cli_card_open(&c->cc);
   if(ec)
     return ec;
   bool present = false;
-  myna_rv rv = myna_card_is_present(c->card, &present);
+  myna_rv rv = myna_card_is_present(c->cc.card, &present);
   if(rv)
-    return fail(c, rv);
-  const char *name = myna_card_reader_name(c->card);
+    return myna_cli_fail(&c->cc, rv);
+  const char *name = myna_card_reader_name(c->cc.card);
   if(c->json) {
     fputs("{\"readers\":[{\"name\":", stdout);
     json_str(stdout, name);
@@ -617,14 +339,14 @@ static int cmd_watch(cli *c, int argc, char **argv)
   }
   if(optind != argc)
     return usage_error("watch takes no arguments");
-  if(c->vcard)
+  if(c->cc.vcard)
     return usage_error("watch is for PC/SC readers, not --vcard");
   watch w = { c, g_main_loop_new(NULL, FALSE), count };
   myna_pcsc_monitor *m = NULL;
   myna_rv rv = myna_pcsc_monitor_new(NULL, watch_event, &w, &m);
   if(rv) {
     g_main_loop_unref(w.loop);
-    return fail(c, rv);
+    return myna_cli_fail(&c->cc, rv);
   }
   guint s1 = g_unix_signal_add(SIGINT, watch_quit, &w);
   guint s2 = g_unix_signal_add(SIGTERM, watch_quit, &w);
@@ -663,29 +385,29 @@ static void print_time(FILE *f, const ASN1_TIME *t, bool json)
 
 static int cmd_info(cli *c)
 {
-  int ec = open_card(c);
+  int ec = myna_cli_card_open(&c->cc);
   if(ec)
     return ec;
-  myna_rv rv = myna_jpki_select(c->card);
+  myna_rv rv = myna_jpki_select(c->cc.card);
   if(rv)
-    return fail(c, rv);
+    return myna_cli_fail(&c->cc, rv);
   char label[33] = "";
-  myna_rv lrv = myna_jpki_token_label(c->card, label);
+  myna_rv lrv = myna_jpki_token_label(c->cc.card, label);
   if(lrv && lrv != MYNA_E_NOT_SUPPORTED)
-    return fail(c, lrv);
+    return myna_cli_fail(&c->cc, lrv);
   bool has_auth = true, has_sign = true;
-  myna_rv arv = myna_jpki_cert_availability(c->card, &has_auth, &has_sign);
+  myna_rv arv = myna_jpki_cert_availability(c->cc.card, &has_auth, &has_sign);
   if(arv && arv != MYNA_E_NOT_SUPPORTED)
-    return fail(c, arv);
+    return myna_cli_fail(&c->cc, arv);
   const uint8_t *der;
   size_t len;
-  rv = myna_jpki_read_certificate(c->card, MYNA_JPKI_CERT_AUTH, &der, &len);
+  rv = myna_jpki_read_certificate(c->cc.card, MYNA_JPKI_CERT_AUTH, &der, &len);
   if(rv)
-    return fail(c, rv);
+    return myna_cli_fail(&c->cc, rv);
   const uint8_t *p = der;
   X509 *x = d2i_X509(NULL, &p, (long)len);
   if(!x)
-    return fail(c, MYNA_E_DECODE);
+    return myna_cli_fail(&c->cc, MYNA_E_DECODE);
   char serial[128] = "";
   BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
   char *hex = bn ? BN_bn2hex(bn) : NULL;
@@ -698,7 +420,7 @@ static int cmd_info(cli *c)
   FILE *f = stdout;
   if(c->json) {
     fputs("{\"reader\":", f);
-    json_str(f, myna_card_reader_name(c->card));
+    json_str(f, myna_card_reader_name(c->cc.card));
     fputs(",\"token_label\":", f);
     if(lrv)
       fputs("null", f);
@@ -707,7 +429,7 @@ static int cmd_info(cli *c)
     fputs(",\"sign_certificate\":", f);
     fputs(arv ? "null" : has_sign ? "true" : "false", f);
     fputs(",\"extended_apdu\":", f);
-    fputs(myna_card_uses_extended(c->card) ? "true" : "false", f);
+    fputs(myna_card_uses_extended(c->cc.card) ? "true" : "false", f);
     fputs(",\"auth_certificate\":{\"subject\":", f);
     print_name(f, X509_get_subject_name(x), c->json);
     fputs(",\"issuer\":", f);
@@ -719,11 +441,11 @@ static int cmd_info(cli *c)
     fputs(",\"not_after\":", f);
     print_time(f, X509_get0_notAfter(x), c->json);
     fprintf(f, ",\"expired\":%s}", expired ? "true" : "false");
-    fprintf(f, ",\"apdus\":%lu}\n", myna_card_apdu_count(c->card));
+    fprintf(f, ",\"apdus\":%lu}\n", myna_card_apdu_count(c->cc.card));
   }
   else {
     fprintf(f, "%-22s %s\n", msg(c, "Reader", "リーダー"),
-            myna_card_reader_name(c->card));
+            myna_card_reader_name(c->cc.card));
     fprintf(f, "%-22s %s\n", msg(c, "Token", "トークン"),
             lrv ? msg(c, "(no token information on this card)", "（トークン情報なし）")
                 : label);
@@ -732,7 +454,7 @@ static int cmd_info(cli *c)
                 : has_sign ? msg(c, "present", "あり")
                            : msg(c, "none (holder under 15)", "なし（15歳未満）"));
     fprintf(f, "%-22s %s\n", msg(c, "Extended APDUs", "拡張APDU"),
-            myna_card_uses_extended(c->card) ? msg(c, "yes", "使用")
+            myna_card_uses_extended(c->cc.card) ? msg(c, "yes", "使用")
                                              : msg(c, "no", "不使用"));
     fputs(msg(c, "Authentication certificate\n", "利用者証明用電子証明書\n"), f);
     fputs("  subject  ", f);
@@ -753,7 +475,7 @@ static int cmd_info(cli *c)
 
 static int cmd_pin_status(cli *c)
 {
-  int ec = open_card(c);
+  int ec = myna_cli_card_open(&c->cc);
   if(ec)
     return ec;
   struct {
@@ -767,13 +489,13 @@ static int cmd_pin_status(cli *c)
     { "sign", "signature password", "署名用パスワード", 0, -1 },
     { "text", "card input support PIN", "券面事項入力補助用暗証番号", 0, -1 },
   };
-  rows[0].rv = myna_jpki_tries_left(c->card, MYNA_JPKI_KEY_AUTH, &rows[0].tries);
-  rows[1].rv = myna_jpki_tries_left(c->card, MYNA_JPKI_KEY_SIGN, &rows[1].tries);
-  rows[2].rv = myna_text_ap_tries_left(c->card, &rows[2].tries);
+  rows[0].rv = myna_jpki_tries_left(c->cc.card, MYNA_JPKI_KEY_AUTH, &rows[0].tries);
+  rows[1].rv = myna_jpki_tries_left(c->cc.card, MYNA_JPKI_KEY_SIGN, &rows[1].tries);
+  rows[2].rv = myna_text_ap_tries_left(c->cc.card, &rows[2].tries);
   for(size_t i = 0; i < 3; i++)
     if(rows[i].rv && rows[i].rv != MYNA_E_NO_SIGN_CERTIFICATE &&
        rows[i].rv != MYNA_E_NOT_SUPPORTED)
-      return fail(c, rows[i].rv);
+      return myna_cli_fail(&c->cc, rows[i].rv);
   if(c->json) {
     fputs("{", stdout);
     for(size_t i = 0; i < 3; i++) {
@@ -788,15 +510,15 @@ static int cmd_pin_status(cli *c)
     return EXIT_OK;
   }
   for(size_t i = 0; i < 3; i++) {
-    printf("%-34s ", c->japanese ? rows[i].ja : rows[i].en);
+    printf("%-34s ", c->cc.japanese ? rows[i].ja : rows[i].en);
     if(rows[i].rv)
-      printf("%s\n", c->japanese ? myna_strerror_ja(rows[i].rv)
+      printf("%s\n", c->cc.japanese ? myna_strerror_ja(rows[i].rv)
                                  : myna_strerror(rows[i].rv));
     else if(rows[i].tries == 0)
       printf("%s\n", msg(c, "BLOCKED (reset at the municipal office)",
                          "ロック中（市区町村の窓口で初期化できます）"));
     else
-      printf(c->japanese ? "残り%d回\n" : "%d tries left\n", rows[i].tries);
+      printf(c->cc.japanese ? "残り%d回\n" : "%d tries left\n", rows[i].tries);
   }
   return EXIT_OK;
 }
@@ -849,19 +571,19 @@ static int cmd_cert(cli *c, int argc, char **argv)
   myna_jpki_cert which;
   if(optind != argc - 1 || !parse_cert_name(argv[optind], &which))
     return usage_error("cert needs one of auth, auth-ca, sign, sign-ca");
-  int ec = open_card(c);
+  int ec = myna_cli_card_open(&c->cc);
   if(ec)
     return ec;
   if(which == MYNA_JPKI_CERT_SIGN) {
-    ec = jpki_login(c, MYNA_JPKI_KEY_SIGN);
+    ec = myna_cli_jpki_login(&c->cc, MYNA_JPKI_KEY_SIGN);
     if(ec)
       return ec;
   }
   const uint8_t *der;
   size_t len;
-  myna_rv rv = myna_jpki_read_certificate(c->card, which, &der, &len);
+  myna_rv rv = myna_jpki_read_certificate(c->cc.card, which, &der, &len);
   if(rv)
-    return fail(c, rv);
+    return myna_cli_fail(&c->cc, rv);
   /* The sign certificate carries name, address and birth date. */
   mode_t mode = which == MYNA_JPKI_CERT_SIGN ? 0600 : 0644;
   if(der_out)
@@ -869,7 +591,7 @@ static int cmd_cert(cli *c, int argc, char **argv)
   const uint8_t *p = der;
   X509 *x = d2i_X509(NULL, &p, (long)len);
   if(!x)
-    return fail(c, MYNA_E_DECODE);
+    return myna_cli_fail(&c->cc, MYNA_E_DECODE);
   BIO *b = BIO_new(BIO_s_mem());
   PEM_write_bio_X509(b, x);
   char *pem = NULL;
@@ -929,7 +651,7 @@ static int read_file(const cli *c, const char *path, uint8_t **data, size_t *len
   bool err = ferror(f);
   fclose(f);
   if(!buf)
-    return fail(c, MYNA_E_NO_MEMORY);
+    return myna_cli_fail(&c->cc, MYNA_E_NO_MEMORY);
   if(err) {
     free(buf);
     fprintf(stderr, "mynacard: %s: read error\n", path);
@@ -966,7 +688,7 @@ static int cms_sign(cli *c, myna_jpki_key key, X509 *cert, const EVP_MD *md,
                     const uint8_t *data, size_t len, const char *out)
 {
   int ec = EXIT_ERROR;
-  card_key ck = { c->card, key, MYNA_OK };
+  card_key ck = { c->cc.card, key, MYNA_OK };
   RSA_METHOD *meth = NULL;
   RSA *rsa = NULL;
   EVP_PKEY *pkey = NULL;
@@ -999,7 +721,7 @@ static int cms_sign(cli *c, myna_jpki_key key, X509 *cert, const EVP_MD *md,
   in = BIO_new_mem_buf(data, (int)len);
   if(!in || !CMS_final(cms, in, NULL, flags)) {
     if(ck.rv) {
-      ec = fail(c, ck.rv);
+      ec = myna_cli_fail(&c->cc, ck.rv);
       goto out;
     }
     goto out;
@@ -1072,26 +794,26 @@ static int cmd_sign(cli *c, int argc, char **argv)
   int ec = read_file(c, in, &data, &len);
   if(ec)
     return ec;
-  ec = open_card(c);
+  ec = myna_cli_card_open(&c->cc);
   if(ec)
     goto out;
-  ec = jpki_login(c, key);
+  ec = myna_cli_jpki_login(&c->cc, key);
   if(ec)
     goto out;
   if(cms) {
     const uint8_t *der;
     size_t dlen;
     myna_rv rv = myna_jpki_read_certificate(
-      c->card, key == MYNA_JPKI_KEY_SIGN ? MYNA_JPKI_CERT_SIGN : MYNA_JPKI_CERT_AUTH,
+      c->cc.card, key == MYNA_JPKI_KEY_SIGN ? MYNA_JPKI_CERT_SIGN : MYNA_JPKI_CERT_AUTH,
       &der, &dlen);
     if(rv) {
-      ec = fail(c, rv);
+      ec = myna_cli_fail(&c->cc, rv);
       goto out;
     }
     const uint8_t *p = der;
     X509 *x = d2i_X509(NULL, &p, (long)dlen);
     if(!x) {
-      ec = fail(c, MYNA_E_DECODE);
+      ec = myna_cli_fail(&c->cc, MYNA_E_DECODE);
       goto out;
     }
     ec = cms_sign(c, key, x, md, data, len, out);
@@ -1106,10 +828,10 @@ static int cmd_sign(cli *c, int argc, char **argv)
   }
   uint8_t sig[MYNA_JPKI_SIGNATURE_SIZE];
   size_t sig_len = 0;
-  myna_rv rv = myna_jpki_sign_hash(c->card, key, alg, digest, dlen, sig,
+  myna_rv rv = myna_jpki_sign_hash(c->cc.card, key, alg, digest, dlen, sig,
                                    sizeof(sig), &sig_len);
   if(rv) {
-    ec = fail(c, rv);
+    ec = myna_cli_fail(&c->cc, rv);
     goto out;
   }
   ec = write_out(c, out, sig, sig_len, true, 0644);
@@ -1124,9 +846,9 @@ static int cmd_basic_info(cli *c)
   if(ec)
     return ec;
   myna_basic_info *info = NULL;
-  myna_rv rv = myna_text_ap_read_basic_info(c->card, &info);
+  myna_rv rv = myna_text_ap_read_basic_info(c->cc.card, &info);
   if(rv)
-    return fail(c, rv);
+    return myna_cli_fail(&c->cc, rv);
   static const char *sex_en[] = { ['0'] = "unknown", ['1'] = "male",
                                   ['2'] = "female", ['9'] = "not applicable" };
   static const char *sex_ja[] = { ['0'] = "不明", ['1'] = "男性",
@@ -1145,7 +867,7 @@ static int cmd_basic_info(cli *c)
     printf("%s\t%s\n", msg(c, "Address", "住所"), info->address);
     printf("%s\t%.4s-%.2s-%.2s\n", msg(c, "Birth date", "生年月日"), info->birth,
            info->birth + 4, info->birth + 6);
-    printf("%s\t%s\n", msg(c, "Sex", "性別"), c->japanese ? sex_ja[s] : sex_en[s]);
+    printf("%s\t%s\n", msg(c, "Sex", "性別"), c->cc.japanese ? sex_ja[s] : sex_en[s]);
   }
   myna_basic_info_free(info);
   return EXIT_OK;
@@ -1157,9 +879,9 @@ static int cmd_my_number(cli *c)
   if(ec)
     return ec;
   myna_secret *num = NULL;
-  myna_rv rv = myna_text_ap_read_my_number(c->card, &num);
+  myna_rv rv = myna_text_ap_read_my_number(c->cc.card, &num);
   if(rv)
-    return fail(c, rv);
+    return myna_cli_fail(&c->cc, rv);
   /* Written straight from the secret, with no copy in between. */
   if(c->json)
     fputs("{\"my_number\":\"", stdout);
@@ -1244,52 +966,52 @@ static int cmd_face(cli *c, int argc, char **argv)
                sscanf(expiry, "%4d", &ey) != 1))
     return usage_error("--birth takes YYYY-MM-DD and --expiry-year YYYY");
 
-  int ec = open_card(c);
+  int ec = myna_cli_card_open(&c->cc);
   if(ec)
     return ec;
   myna_face_key key = use_a ? MYNA_FACE_KEY_A : MYNA_FACE_KEY_B;
   int tries = -1;
-  myna_rv rv = myna_face_ap_tries_left(c->card, key, &tries);
+  myna_rv rv = myna_face_ap_tries_left(c->cc.card, key, &tries);
   if(rv)
-    return fail(c, rv);
+    return myna_cli_fail(&c->cc, rv);
   if(tries == 0)
-    return fail(c, MYNA_E_PIN_BLOCKED);
-  fprintf(stderr, c->japanese ? "照合番号%s（残り%d回）\n" : "Verification number %s (%d tries left)\n",
+    return myna_cli_fail(&c->cc, MYNA_E_PIN_BLOCKED);
+  fprintf(stderr, c->cc.japanese ? "照合番号%s（残り%d回）\n" : "Verification number %s (%d tries left)\n",
           use_a ? "A" : "B", tries);
   myna_secret *value = NULL;
   if(use_a)
-    ec = ask_secret(c, msg(c, "My Number (12 digits): ", "個人番号（12桁）: "), &value);
+    ec = myna_cli_ask_secret(&c->cc, msg(c, "My Number (12 digits): ", "個人番号（12桁）: "), &value);
   else if(birth) {
     myna_secret *code = NULL;
-    ec = ask_secret(c, msg(c, "Security code (4 digits): ", "セキュリティコード（4桁）: "),
+    ec = myna_cli_ask_secret(&c->cc, msg(c, "Security code (4 digits): ", "セキュリティコード（4桁）: "),
                     &code);
     if(!ec) {
       rv = myna_face_ap_make_verification_b(by, bm, bd, ey, code, &value);
       if(rv)
-        ec = fail(c, rv);
+        ec = myna_cli_fail(&c->cc, rv);
     }
     myna_secret_free(code);
   }
   else
-    ec = ask_secret(c, msg(c, "Verification number B (14 digits): ", "照合番号B（14桁）: "),
+    ec = myna_cli_ask_secret(&c->cc, msg(c, "Verification number B (14 digits): ", "照合番号B（14桁）: "),
                     &value);
   if(ec)
     return ec;
   int left = -1;
-  rv = myna_face_ap_unlock(c->card, key, value, &left);
+  rv = myna_face_ap_unlock(c->cc.card, key, value, &left);
   myna_secret_free(value);
   if(rv)
-    return fail_tries(c, rv, left);
+    return myna_cli_fail_tries(&c->cc, rv, left);
   myna_face_data *face = NULL;
-  rv = myna_face_ap_read(c->card, &face);
+  rv = myna_face_ap_read(c->cc.card, &face);
   if(rv)
-    return fail(c, rv);
+    return myna_cli_fail(&c->cc, rv);
   if(png) {
     uint8_t *p = NULL;
     size_t plen = 0;
     rv = myna_jp2_to_png(face->photo, face->photo_len, &p, &plen);
     if(rv)
-      ec = fail(c, rv);
+      ec = myna_cli_fail(&c->cc, rv);
     else
       ec = write_out(c, out, p, plen, true, 0600);
     free(p);
@@ -1306,42 +1028,40 @@ static int cmd_change_pin(cli *c, int argc, char **argv)
 {
   if(argc != 2)
     return usage_error("change-pin needs auth, sign or text");
-  const pin_info *p;
+  myna_pin_kind kind;
   if(!strcmp(argv[1], "auth"))
-    p = &PIN_AUTH;
+    kind = MYNA_PIN_JPKI_AUTH;
   else if(!strcmp(argv[1], "sign"))
-    p = &PIN_SIGN;
+    kind = MYNA_PIN_JPKI_SIGN;
   else if(!strcmp(argv[1], "text"))
-    p = &PIN_TEXT;
+    kind = MYNA_PIN_TEXT;
   else
     return usage_error("change-pin needs auth, sign or text");
-  int ec = open_card(c);
+  int ec = myna_cli_card_open(&c->cc);
   if(ec)
     return ec;
   int tries = -1;
-  myna_rv rv = p == &PIN_TEXT ? myna_text_ap_tries_left(c->card, &tries)
-                              : myna_jpki_tries_left(c->card, p == &PIN_SIGN
-                                                                ? MYNA_JPKI_KEY_SIGN
-                                                                : MYNA_JPKI_KEY_AUTH,
-                                                     &tries);
+  myna_jpki_key key = kind == MYNA_PIN_JPKI_SIGN ? MYNA_JPKI_KEY_SIGN : MYNA_JPKI_KEY_AUTH;
+  myna_rv rv = kind == MYNA_PIN_TEXT ? myna_text_ap_tries_left(c->cc.card, &tries)
+                                     : myna_jpki_tries_left(c->cc.card, key, &tries);
   if(rv)
-    return fail(c, rv);
+    return myna_cli_fail(&c->cc, rv);
   myna_secret *cur = NULL, *n1 = NULL, *n2 = NULL, *norm = NULL;
-  ec = ask_pin(c, p, tries, &cur);
+  ec = myna_cli_ask_pin(&c->cc, kind, tries, &cur);
   if(ec)
     goto out;
   /* Everything about the new PIN is checked before the current one is sent. */
-  ec = ask_secret(c, msg(c, "New value: ", "新しい値: "), &n1);
+  ec = myna_cli_ask_secret(&c->cc, msg(c, "New value: ", "新しい値: "), &n1);
   if(ec)
     goto out;
-  ec = ask_secret(c, msg(c, "New value again: ", "新しい値（確認）: "), &n2);
+  ec = myna_cli_ask_secret(&c->cc, msg(c, "New value again: ", "新しい値（確認）: "), &n2);
   if(ec)
     goto out;
-  rv = myna_pin_normalize(p->kind, n1, &norm);
+  rv = myna_pin_normalize(kind, n1, &norm);
   if(rv) {
     fprintf(stderr, "mynacard: %s (%s)\n",
-            c->japanese ? myna_strerror_ja(rv) : myna_strerror(rv),
-            c->japanese ? myna_pin_rule_ja(p->kind) : myna_pin_rule(p->kind));
+            c->cc.japanese ? myna_strerror_ja(rv) : myna_strerror(rv),
+            c->cc.japanese ? myna_pin_rule_ja(kind) : myna_pin_rule(kind));
     ec = EXIT_PIN_FORMAT;
     goto out;
   }
@@ -1353,19 +1073,18 @@ static int cmd_change_pin(cli *c, int argc, char **argv)
     goto out;
   }
   int left = -1;
-  if(p == &PIN_TEXT) {
-    rv = myna_text_ap_verify(c->card, cur, &left);
+  if(kind == MYNA_PIN_TEXT) {
+    rv = myna_text_ap_verify(c->cc.card, cur, &left);
     if(!rv)
-      rv = myna_text_ap_change_pin(c->card, n1);
+      rv = myna_text_ap_change_pin(c->cc.card, n1);
   }
   else {
-    myna_jpki_key key = p == &PIN_SIGN ? MYNA_JPKI_KEY_SIGN : MYNA_JPKI_KEY_AUTH;
-    rv = myna_jpki_verify(c->card, key, cur, &left);
+    rv = myna_jpki_verify(c->cc.card, key, cur, &left);
     if(!rv)
-      rv = myna_jpki_change_pin(c->card, key, n1);
+      rv = myna_jpki_change_pin(c->cc.card, key, n1);
   }
   if(rv) {
-    ec = fail_tries(c, rv, left);
+    ec = myna_cli_fail_tries(&c->cc, rv, left);
     goto out;
   }
   fprintf(stderr, "%s\n", msg(c, "Changed.", "変更しました。"));
@@ -1380,13 +1099,13 @@ out:
 
 int main(int argc, char **argv)
 {
-  cli c = { 0 };
+  cli c = { .cc.progname = "mynacard" };
   const char *lang = getenv("LC_ALL");
   if(!lang || !*lang)
     lang = getenv("LC_MESSAGES");
   if(!lang || !*lang)
     lang = getenv("LANG");
-  c.japanese = lang && !strncmp(lang, "ja", 2);
+  c.cc.japanese = lang && !strncmp(lang, "ja", 2);
 
   static const struct option opts[] = {
     { "reader", required_argument, NULL, 'r' },
@@ -1405,28 +1124,28 @@ int main(int argc, char **argv)
   while((o = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
     switch(o) {
     case 'r':
-      c.reader = optarg;
+      c.cc.reader = optarg;
       break;
     case 'v':
-      c.vcard = optarg;
+      c.cc.vcard = optarg;
       break;
     case 'x':
-      c.exclusive = true;
+      c.cc.exclusive = true;
       break;
     case 'n':
-      c.nfc = optarg;
+      c.cc.nfc = optarg;
       break;
     case 'q':
-      c.quirks = optarg;
+      c.cc.quirks = optarg;
       break;
     case 'j':
       c.json = true;
       break;
     case 't':
-      c.trace = true;
+      c.cc.trace = true;
       break;
     case 'p':
-      c.pin_stdin = true;
+      c.cc.pin_stdin = true;
       break;
     case 'h':
       print_help();
@@ -1440,12 +1159,9 @@ int main(int argc, char **argv)
   }
   if(optind >= argc)
     return usage_error("no command given");
-  if(c.reader && c.vcard)
-    return usage_error("--reader and --vcard exclude each other");
-  if(c.exclusive && c.vcard)
-    return usage_error("--exclusive is for PC/SC readers, not --vcard");
-  if(c.nfc && (c.reader || c.vcard || c.exclusive))
-    return usage_error("--nfc excludes --reader, --vcard and --exclusive");
+  int oc = myna_cli_check_options(&c.cc);
+  if(oc)
+    return oc;
   const char *cmd = argv[optind];
   int sub_argc = argc - optind;
   char **sub_argv = argv + optind;
@@ -1474,6 +1190,6 @@ int main(int argc, char **argv)
     ec = cmd_change_pin(&c, sub_argc, sub_argv);
   else
     ec = usage_error("unknown command '%s'", cmd);
-  close_card(&c);
+  myna_cli_card_close(&c.cc);
   return ec;
 }
