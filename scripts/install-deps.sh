@@ -41,9 +41,11 @@ PACKAGES=(
   # NFC: libnfc (drivers/nfc) and its tools; nfc-list checks the emulated
   # PN532 the tests serve the software card through.
   libnfc-dev libnfc-bin
-  # portal-sim: HTTPS server (libmicrohttpd, GnuTLS inside), its SQLite
-  # store, JSON (json-glib), application packages (libzip, libxml2, xmlsec1
-  # with its OpenSSL back end), photo checks (libjpeg-turbo). Its black-box
+  # portal-sim: HTTPS server (libmicrohttpd, GnuTLS inside; libmicrohttpd-dev
+  # pulls in libgnutls28-dev, whose headers the terminal certificate checks
+  # use), its SQLite store, JSON (json-glib), application packages (libzip,
+  # libxml2, xmlsec1 with its OpenSSL back end), photo checks
+  # (libjpeg-turbo). Its black-box
   # tests use curl, openssl, xmlsec1, zip/unzip; its benchmark's load
   # generator libcurl (tests/bench/bench_portal.c).
   libmicrohttpd-dev libsqlite3-dev libjson-glib-dev libxml2-dev libxmlsec1-dev

@@ -1,7 +1,8 @@
 /* datadir.c - making a data directory (portal-api.md "portal-sim's data
  * directory") from the project's test PKI and the seed content: a fresh
  * local TLS CA and server certificate, the JPKI trust anchors, CRLs and CA
- * keys, residents.json, municipal-users.json and the catalogue.
+ * keys, the terminal CA, residents.json, municipal-users.json and the
+ * catalogue.
  *
  * Everything is written into a temporary directory beside the target and
  * renamed into place at the end, so that a crash leaves either no data
@@ -286,6 +287,17 @@ JsonNode *ps_residents_build(const char *profiles_json_path,
     json_object_set_string_member(ac, "issuer", ps_json_string(prof, "auth_cert_issuer"));
     json_object_set_string_member(ac, "serial", ps_json_string(prof, "auth_cert_serial"));
     json_object_set_object_member(r, "auth_cert", ac);
+    /* The sign certificate too, when the card has one (a child's has
+     * not): J-LIS's link of the two certificates, which lets a terminal
+     * relay this resident's signed applications without a token [S]. */
+    const char *sign_issuer = ps_json_string(prof, "sign_cert_issuer");
+    const char *sign_serial = ps_json_string(prof, "sign_cert_serial");
+    if(sign_issuer && sign_serial) {
+      JsonObject *sc = json_object_new();
+      json_object_set_string_member(sc, "issuer", sign_issuer);
+      json_object_set_string_member(sc, "serial", sign_serial);
+      json_object_set_object_member(r, "sign_cert", sc);
+    }
     json_object_set_string_member(r, "name", ps_json_string(prof, "holder_name"));
     json_object_set_string_member(r, "name_kana", ps_json_string(prof, "holder_name_kana"));
     json_object_set_string_member(r, "birth_date", ps_json_string(prof, "birth_date"));
@@ -357,6 +369,16 @@ static bool fill(const char *tmp, const ps_datadir_sources *src, GError **error)
     g_autofree char *from = g_build_filename(src->pki_dir, "ca", trust_files[i], NULL);
     g_autofree char *to = g_build_filename(trust, trust_files[i], NULL);
     if(!copy_file(from, to, error))
+      return false;
+  }
+
+  /* The CA of the terminals' TLS client certificates, when the PKI has
+   * one (a PKI of one's own may not: then terminals are known by
+   * X-Terminal-Id only). */
+  g_autofree char *term_ca = g_build_filename(src->pki_dir, "terminals", "ca.pem", NULL);
+  if(g_file_test(term_ca, G_FILE_TEST_EXISTS)) {
+    g_autofree char *to = g_build_filename(trust, "terminal-ca.pem", NULL);
+    if(!copy_file(term_ca, to, error))
       return false;
   }
 

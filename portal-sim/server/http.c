@@ -1,12 +1,13 @@
 /* http.c - HTTPS with libmicrohttpd (GnuTLS underneath): limits, routing,
- * the checks every route's flags ask for, idempotency, the rate limit, the
- * request log and, with --dev, fault injection.
+ * the terminal's client certificate, the checks every route's flags ask
+ * for, idempotency, the rate limit, the request log and, with --dev, fault
+ * injection.
  *
  * A request goes through three stages in the access handler: its headers
- * (rate limit, fault rules, route, size cap from Content-Length, each of
- * which may answer at once without reading the body), its body (collected
- * under the cap) and the end (token, Idempotency-Key, the handler, the
- * reply). */
+ * (terminal identity, rate limit, client certificate, fault rules, route,
+ * size cap from Content-Length, each of which may answer at once without
+ * reading the body), its body (collected under the cap) and the end (token
+ * or terminal relay, Idempotency-Key, the handler, the reply). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -33,6 +34,8 @@ struct ps_http {
   struct MHD_Daemon *d;
   char *cert_pem;
   char *key_pem;
+  char *trust_pem;             /* trust/terminal-ca.pem, or NULL: no client
+                                  certificates are asked for */
   gint active;                 /* requests under way */
   /* Stalled replies (fault stall_ms): one thread each, woken early when
    * the server stops. */
@@ -62,7 +65,11 @@ typedef struct req_ctx {
   bool stalled;                /* suspended by a stall fault */
   bool dropped;                /* closed on purpose by a fault */
   ps_fault fault;
-  char *terminal;
+  char *terminal;              /* the identity: the certificate's CN when one
+                                  verified, else X-Terminal-Id */
+  ps_terminal_cert cert;       /* the client certificate's verdict */
+  char *cert_cn;
+  bool relayed;                /* a terminal relay without resident token */
   char client[INET6_ADDRSTRLEN];
   unsigned status;             /* what went out, for the log */
   bool replayed;
@@ -83,6 +90,7 @@ static void req_free(req_ctx *x)
   if(x->body)
     g_byte_array_unref(x->body);
   g_free(x->terminal);
+  g_free(x->cert_cn);
   ps_response_clear(&x->rs);
   g_free(x);
 }
@@ -376,6 +384,7 @@ static enum MHD_Result finish(ps_http *h, struct MHD_Connection *c, req_ctx *x)
     .body_len = body_len,
     .content_type = ctype,
     .terminal_id = x->terminal,
+    .terminal_verified = x->cert == PS_TERMINAL_CERT_VALID,
     .bearer = bearer,
     .idempotency_key = idem,
     .client_addr = x->client,
@@ -391,7 +400,17 @@ static enum MHD_Result finish(ps_http *h, struct MHD_Connection *c, req_ctx *x)
   }
 
   g_autofree char *resident = NULL;
-  if(x->route->flags & PS_ROUTE_RESIDENT) {
+  /* A registered terminal relaying a signed application without any
+   * Authorization header: no resident token, the handler finds the
+   * resident from the package's signer. With a token the route behaves as
+   * it always did (the token wins; a bad one is 401, certificate or not). */
+  bool relay = !auth && (x->route->flags & PS_ROUTE_TERMINAL_RELAY) &&
+               x->cert == PS_TERMINAL_CERT_VALID;
+  if(relay) {
+    rq.relayed = true;
+    x->relayed = true;
+  }
+  else if(x->route->flags & PS_ROUTE_RESIDENT) {
 #ifdef PS_HAVE_PKI
     if(!bearer) {
       reply_simple(rs, 401, "token_required", "Authorization",
@@ -471,18 +490,43 @@ static enum MHD_Result begin(ps_http *h, struct MHD_Connection *c, req_ctx *x)
                  "X-Terminal-Id は空白を含まない 64 文字以内の ASCII です。端末の設定を確認してください。");
     return early_reply(h, c, x);
   }
-  x->terminal = g_strdup(term);
+  if(h->trust_pem) {
+    /* Asked for, not required: NONE is a terminal as before. */
+    const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    x->cert = ps_terminal_cert_check(ci ? ci->tls_session : NULL, &x->cert_cn);
+  }
+  /* A verified certificate is the terminal's identity for idempotency
+   * keys, the rate limit and the log. */
+  const char *identity = x->cert == PS_TERMINAL_CERT_VALID ? x->cert_cn : term;
+  x->terminal = g_strdup(identity);
 
   unsigned retry = 0;
-  g_autofree char *rl_key = term ? g_strconcat("t:", term, NULL)
-                                 : g_strconcat("a:", x->client, NULL);
+  g_autofree char *rl_key = identity ? g_strconcat("t:", identity, NULL)
+                                     : g_strconcat("a:", x->client, NULL);
   if(!ps_ratelimit_take(p->server->ratelimit, rl_key, g_get_monotonic_time(), &retry)) {
     g_autofree char *msg = g_strdup_printf(
       "この端末からのリクエストが多すぎます。%u 秒待ってから再送してください。", retry);
-    reply_simple(rs, 429, "rate_limited", term ? "X-Terminal-Id" : "client",
+    reply_simple(rs, 429, "rate_limited", identity ? "X-Terminal-Id" : "client",
                  "リクエストが多すぎます", msg);
     g_autofree char *ra = g_strdup_printf("%u", retry);
     ps_reply_header(rs, "Retry-After", ra);
+    return early_reply(h, c, x);
+  }
+
+  /* A certificate that was presented must verify, on every route: a
+   * terminal that shows a wrong one is misconfigured or not ours, and
+   * nothing it sends is acted on. */
+  if(x->cert != PS_TERMINAL_CERT_NONE && x->cert != PS_TERMINAL_CERT_VALID) {
+    reply_simple(rs, 403, "terminal_cert_invalid", "client_certificate",
+                 "端末の証明書を確認できません", ps_terminal_cert_message(x->cert));
+    return early_reply(h, c, x);
+  }
+  if(x->cert == PS_TERMINAL_CERT_VALID && term && strcmp(term, x->cert_cn) != 0) {
+    reply_simple(rs, 403, "terminal_mismatch", "X-Terminal-Id",
+                 "端末 ID が証明書と一致しません",
+                 "X-Terminal-Id が、この端末の証明書の端末 ID (CN) と違います。"
+                 "端末の設定の端末 ID を証明書に合わせてください。");
     return early_reply(h, c, x);
   }
 
@@ -619,9 +663,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
           : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT ? " closed:client"
           : toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? " closed:shutdown"
           : " closed:error";
-  fprintf(stderr, "portal-sim: %s %s %u %.1f ms%s%s%s%s\n", x->method, what,
+  const char *cert = x->cert != PS_TERMINAL_CERT_NONE ? ps_terminal_cert_name(x->cert) : NULL;
+  fprintf(stderr, "portal-sim: %s %s %u %.1f ms%s%s%s%s%s%s%s\n", x->method, what,
           x->status, ms, x->replayed ? " replayed" : "",
-          x->terminal ? " terminal=" : "", x->terminal ? x->terminal : "", end);
+          x->terminal ? " terminal=" : "", x->terminal ? x->terminal : "",
+          cert ? " cert=" : "", cert ? cert : "", x->relayed ? " relay" : "", end);
   req_free(x);
   (void)g_atomic_int_dec_and_test(&h->active);
 }
@@ -709,11 +755,19 @@ bool ps_http_start(ps_portal *p, const ps_http_config *cfg, ps_http **out,
   h->stall_threads = g_ptr_array_new();
   g_autofree char *cert = g_build_filename(p->data_dir, "tls", "server.pem", NULL);
   g_autofree char *key = g_build_filename(p->data_dir, "tls", "server.key", NULL);
+  g_autofree char *trust = g_build_filename(p->data_dir, "trust", "terminal-ca.pem", NULL);
   if(!ps_read_file(cert, &h->cert_pem, NULL, error) ||
-     !ps_read_file(key, &h->key_pem, NULL, error)) {
+     !ps_read_file(key, &h->key_pem, NULL, error) ||
+     !ps_terminal_ca_load(trust, &h->trust_pem, error)) {
     ps_http_stop(h, 0);
     return false;
   }
+  /* With a terminal CA libmicrohttpd asks every client for a certificate
+   * (GNUTLS_CERT_REQUEST, never REQUIRE) and GnuTLS verifies against it. */
+  struct MHD_OptionItem client_certs[] = {
+    { h->trust_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0, h->trust_pem },
+    { MHD_OPTION_END, 0, NULL },
+  };
 
   h->start_log = g_string_new(NULL);
   unsigned flags = MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD |
@@ -727,6 +781,7 @@ bool ps_http_start(ps_portal *p, const ps_http_config *cfg, ps_http **out,
     MHD_OPTION_HTTPS_MEM_CERT, h->cert_pem,
     MHD_OPTION_HTTPS_MEM_KEY, h->key_pem,
     MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
+    MHD_OPTION_ARRAY, client_certs,
     MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->connection_limit,
     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->per_ip_limit,
@@ -786,6 +841,7 @@ void ps_http_stop(ps_http *h, unsigned grace_ms)
     explicit_bzero(h->key_pem, strlen(h->key_pem));
   g_free(h->key_pem);
   g_free(h->cert_pem);
+  g_free(h->trust_pem);
   g_mutex_clear(&h->stall_lock);
   g_cond_clear(&h->stall_cond);
   g_free(h);

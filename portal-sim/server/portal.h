@@ -64,10 +64,18 @@ typedef struct ps_request {
   const uint8_t *body;         /* the whole body (NUL-terminated copy), or NULL */
   size_t body_len;
   const char *content_type;    /* or NULL */
-  const char *terminal_id;     /* X-Terminal-Id, or NULL */
+  const char *terminal_id;     /* the terminal: the CN of its verified TLS
+                                  client certificate, else X-Terminal-Id,
+                                  else NULL */
+  bool terminal_verified;      /* terminal_id comes from a certificate that
+                                  verified against trust/terminal-ca.pem */
   const char *bearer;          /* the token of "Authorization: Bearer ...", or NULL */
   const char *idempotency_key; /* or NULL */
-  const char *resident_id;     /* PS_ROUTE_RESIDENT: whose token it is */
+  const char *resident_id;     /* PS_ROUTE_RESIDENT: whose token it is;
+                                  NULL when relayed */
+  bool relayed;                /* PS_ROUTE_TERMINAL_RELAY: a verified terminal
+                                  without a resident token; the handler must
+                                  find the resident itself */
   const char *client_addr;     /* for logs and the rate limit */
   const char *route;           /* the matched route's pattern */
 } ps_request;
@@ -103,6 +111,15 @@ enum {
   /* The body may be up to PS_MAX_PACKAGE_BODY (application packages,
    * photos); other routes are capped at PS_MAX_JSON_BODY. */
   PS_ROUTE_LARGE_BODY = 1u << 3,
+  /* With PS_ROUTE_RESIDENT [S]: a request with no Authorization header at
+   * all but a verified terminal client certificate passes without a
+   * resident token. rq->relayed is then true and rq->resident_id NULL:
+   * the handler finds the resident from what the request proves by itself
+   * (a signed package's sign certificate, ps_resident_by_sign_cert) or
+   * refuses. With a token present the route behaves as PS_ROUTE_RESIDENT
+   * alone. For a kiosk delivering a signed application from its outbox
+   * after the resident's session is gone. */
+  PS_ROUTE_TERMINAL_RELAY = 1u << 4,
 };
 
 #define PS_MAX_JSON_BODY (256u * 1024u)
@@ -159,6 +176,14 @@ char *ps_format_jst(gint64 t);
  * as long as p. */
 const char *ps_resident_by_cert(ps_portal *p, const X509_NAME *issuer,
                                 const ASN1_INTEGER *serial);
+
+/* server/residents.c: the id of the registered resident whose sign
+ * certificate (residents.json "sign_cert") has this issuer and serial
+ * number, or NULL. [S] It stands for J-LIS's link between a person's auth
+ * and sign certificates (シリアル番号紐付け): how a terminal relaying a signed
+ * application without a resident token finds whose it is. */
+const char *ps_resident_by_sign_cert(ps_portal *p, const X509_NAME *issuer,
+                                     const ASN1_INTEGER *serial);
 
 /* A deep copy of node that shares nothing with it (see ps_portal.residents). */
 JsonNode *ps_json_copy(JsonNode *node);

@@ -246,6 +246,8 @@ static void entry_free(gpointer p)
   ps_resident_entry *e = p;
   X509_NAME_free(e->issuer);
   ASN1_INTEGER_free(e->serial);
+  X509_NAME_free(e->sign_issuer);
+  ASN1_INTEGER_free(e->sign_serial);
   g_free(e);
 }
 
@@ -422,6 +424,27 @@ bool ps_residents_load(ps_portal *p, const char *path, GError **error)
          X509_NAME_cmp(o2->issuer, e->issuer) == 0)
         FAIL("the same auth certificate is registered for %s too", o2->id);
     }
+    /* The sign certificate is optional: a resident without one (a child's
+     * card, or one never linked) cannot have a terminal relay applications
+     * for them, and logs in as before. [S] It stands for J-LIS's link of a
+     * person's two certificates (シリアル番号紐付け). */
+    JsonNode *sc = json_object_get_member(o, "sign_cert");
+    if(sc && !JSON_NODE_HOLDS_NULL(sc)) {
+      if(!JSON_NODE_HOLDS_OBJECT(sc))
+        FAIL("\"sign_cert\" must be an object {\"issuer\", \"serial\"} (or left out)");
+      JsonObject *sco = json_node_get_object(sc);
+      if(!ps_x509_name_from_rfc4514(ps_json_string(sco, "issuer"), &e->sign_issuer))
+        FAIL("\"sign_cert.issuer\" is not an RFC 4514 name such as "
+             "\"OU=JPKI for digital signature,O=JPKI,C=JP\"");
+      if(!ps_serial_from_hex(ps_json_string(sco, "serial"), &e->sign_serial))
+        FAIL("\"sign_cert.serial\" must be hexadecimal digits");
+      for(guint j = 0; j + 1 < s->residents->len; j++) {
+        const ps_resident_entry *o2 = g_ptr_array_index(s->residents, j);
+        if(o2->sign_serial && ASN1_INTEGER_cmp(o2->sign_serial, e->sign_serial) == 0 &&
+           X509_NAME_cmp(o2->sign_issuer, e->sign_issuer) == 0)
+          FAIL("the same sign certificate is registered for %s too", o2->id);
+      }
+    }
 
     JsonNode *si = json_object_get_member(o, "selfinfo");
     if(si && !JSON_NODE_HOLDS_OBJECT(si))
@@ -533,6 +556,22 @@ const char *ps_resident_by_cert(ps_portal *p, const X509_NAME *issuer,
      * escaping between tools. */
     if(ASN1_INTEGER_cmp(e->serial, serial) == 0 &&
        X509_NAME_cmp(e->issuer, issuer) == 0)
+      return e->id;
+  }
+  return NULL;
+}
+
+const char *ps_resident_by_sign_cert(ps_portal *p, const X509_NAME *issuer,
+                                     const ASN1_INTEGER *serial)
+{
+  if(!issuer || !serial || !p->server->residents)
+    return NULL;
+  GPtrArray *rs = p->server->residents;
+  for(guint i = 0; i < rs->len; i++) {
+    const ps_resident_entry *e = g_ptr_array_index(rs, i);
+    /* Compared as ps_resident_by_cert does: numbers and canonical names. */
+    if(e->sign_serial && ASN1_INTEGER_cmp(e->sign_serial, serial) == 0 &&
+       X509_NAME_cmp(e->sign_issuer, issuer) == 0)
       return e->id;
   }
   return NULL;

@@ -25,6 +25,8 @@ typedef struct ps_resident_entry {
   const char *city_code;
   X509_NAME *issuer;           /* the auth certificate's issuer, parsed */
   ASN1_INTEGER *serial;        /* and its serial number */
+  X509_NAME *sign_issuer;      /* the registered sign certificate's issuer, */
+  ASN1_INTEGER *sign_serial;   /* and serial; both NULL when none is */
   JsonObject *obj;             /* the whole entry (borrowed) */
 } ps_resident_entry;
 
@@ -243,6 +245,43 @@ bool ps_http_start(ps_portal *p, const ps_http_config *cfg, ps_http **out,
 /* Stops accepting, lets the requests under way finish (up to grace_ms),
  * then stops. */
 void ps_http_stop(ps_http *h, unsigned grace_ms);
+
+/* ---- terminal.c: TLS client certificates of terminals [S] ---- */
+
+typedef enum ps_terminal_cert {
+  PS_TERMINAL_CERT_NONE,        /* none presented (or none asked for) */
+  PS_TERMINAL_CERT_VALID,       /* verified; the CN is the terminal id */
+  PS_TERMINAL_CERT_UNTRUSTED,   /* does not chain to trust/terminal-ca.pem */
+  PS_TERMINAL_CERT_EXPIRED,     /* outside its (or its CA's) validity */
+  PS_TERMINAL_CERT_WRONG_USAGE, /* no extendedKeyUsage clientAuth, or a
+                                   keyUsage without digitalSignature */
+  PS_TERMINAL_CERT_BAD_CN,      /* not exactly one CN usable as terminal id */
+  PS_TERMINAL_CERT_INVALID,     /* anything else: signature, algorithm ... */
+} ps_terminal_cert;
+
+/* Reads the terminal CA file (PEM, one or more CA certificates) into
+ * *pem_out (g_free), or leaves it NULL when the file does not exist: the
+ * server then asks no terminal for a certificate. False, with the file
+ * named, when it is there but not a list of CA certificates. */
+bool ps_terminal_ca_load(const char *path, char **pem_out, GError **error);
+
+/* The peer certificate of a TLS session (a gnutls_session_t) verified
+ * against the session's trust list: chain, dates, purpose clientAuth, then
+ * ps_terminal_leaf_check. *cn_out (g_free) is set only for VALID. */
+ps_terminal_cert ps_terminal_cert_check(void *tls_session, char **cn_out);
+
+/* The checks on the terminal's own certificate (DER) beyond its chain:
+ * extendedKeyUsage present with clientAuth, keyUsage (when present) with
+ * digitalSignature, exactly one CN of 1-64 printable ASCII characters
+ * without spaces (the rule of X-Terminal-Id). VALID and *cn_out, or why
+ * not. */
+ps_terminal_cert ps_terminal_leaf_check(const unsigned char *der, size_t len,
+                                        char **cn_out);
+
+/* A short ASCII name for the log ("verified", "expired" ...) and the
+ * Japanese text of the 403 that tells the terminal's keeper what to do. */
+const char *ps_terminal_cert_name(ps_terminal_cert r);
+const char *ps_terminal_cert_message(ps_terminal_cert r);
 
 /* ---- the server's own state ---- */
 

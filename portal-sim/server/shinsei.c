@@ -12,7 +12,10 @@
  *   4. the package is for this procedure;
  *   5. the signer: the sign certificate chains to the JPKI sign CA, is
  *      valid now and not revoked (pki/: CRL and OCSP), and names the
- *      logged-in resident (subjectAltName name = the registered name);
+ *      logged-in resident (subjectAltName name = the registered name); or,
+ *      when a registered terminal relays the package without a resident
+ *      token (PS_ROUTE_TERMINAL_RELAY), the resident is the one whose
+ *      registered sign certificate (issuer + serial) signed it [S];
  *   6. the form data and the attachments against the procedure's schema
  *      (catalog/).
  * A package this resident already submitted within 24 h (same SHA-256) is
@@ -163,6 +166,8 @@ typedef struct apply_input {
   gsize zip_len;
   ps_package *pkg;
   const ps_catalog_summary *proc;
+  const char *resident_id;     /* whose application: the token's resident,
+                                  or the signer's when relayed */
 } apply_input;
 
 static void apply_input_clear(apply_input *in)
@@ -246,14 +251,32 @@ static bool apply_read(ps_portal *p, const ps_request *rq, ps_response *rs,
                  "証明書の有効期限や失効の状況を確かめてください。", report);
     return false;
   }
-  JsonObject *resident = ps_resident_get(p, rq->resident_id);
-  const char *name = resident ? ps_json_string(resident, "name") : NULL;
-  g_autofree char *signer = sign_cert_name(in->pkg->sign_cert);
-  if(!name || !signer || strcmp(name, signer)) {
-    ps_report_add(report, "sign_cert",
-                  "署名した人が、ログインしている利用者と違います。ご本人のカードで署名してください。");
-    reply_report(rs, 422, "signer_mismatch", "署名者が利用者と一致しません", NULL, report);
-    return false;
+  if(rq->relayed) {
+    /* No resident logged in: the signed package names the applicant by
+     * itself, and only a sign certificate linked to a registered resident
+     * (residents.json "sign_cert") is anybody's. */
+    in->resident_id = ps_resident_by_sign_cert(p, X509_get_issuer_name(in->pkg->sign_cert),
+                                               X509_get0_serialNumber(in->pkg->sign_cert));
+    if(!in->resident_id) {
+      ps_report_add(report, "sign_cert",
+                    "この署名用電子証明書は、どの利用者の登録とも結び付いていません。"
+                    "ご本人がマイナンバーカードでログインして、申請し直してください。");
+      reply_report(rs, 422, "unknown_signer", "署名者が利用者として登録されていません",
+                   NULL, report);
+      return false;
+    }
+  }
+  else {
+    JsonObject *resident = ps_resident_get(p, rq->resident_id);
+    const char *name = resident ? ps_json_string(resident, "name") : NULL;
+    g_autofree char *signer = sign_cert_name(in->pkg->sign_cert);
+    if(!name || !signer || strcmp(name, signer)) {
+      ps_report_add(report, "sign_cert",
+                    "署名した人が、ログインしている利用者と違います。ご本人のカードで署名してください。");
+      reply_report(rs, 422, "signer_mismatch", "署名者が利用者と一致しません", NULL, report);
+      return false;
+    }
+    in->resident_id = rq->resident_id;
   }
   /* The form and the attachments against the procedure. */
   g_autoptr(GPtrArray) ids = g_ptr_array_new();
@@ -315,7 +338,7 @@ static void db_failed(ps_response *rs, GError *error)
 }
 
 /* An application of this resident, or false (then a 404 reply is set). */
-static bool own_application(ps_portal *p, const ps_request *rq, ps_response *rs,
+static bool own_application(ps_portal *p, const char *resident_id, ps_response *rs,
                             const char *arrive_id, char **status, char **portal_status)
 {
   sqlite3_stmt *st = NULL;
@@ -324,7 +347,7 @@ static bool own_application(ps_portal *p, const ps_request *rq, ps_response *rs,
                         "SELECT status, portal_status FROM applications"
                         " WHERE arrive_id = ? AND resident_id = ?", -1, &st, NULL) == SQLITE_OK) {
     sqlite3_bind_text(st, 1, arrive_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, rq->resident_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, resident_id, -1, SQLITE_TRANSIENT);
     if(sqlite3_step(st) == SQLITE_ROW) {
       *status = g_strdup((const char *)sqlite3_column_text(st, 0));
       *portal_status = g_strdup((const char *)sqlite3_column_text(st, 1));
@@ -403,7 +426,7 @@ static void apply(ps_portal *p, const ps_request *rq, ps_response *rs)
   if(!apply_read(p, rq, rs, false, &in))
     goto out;
   rs->title = "申請データ送信";
-  if(ps_dedup_lookup(p, rq->resident_id, in.pkg->zip_sha256, &dup)) {
+  if(ps_dedup_lookup(p, in.resident_id, in.pkg->zip_sha256, &dup)) {
     /* The same package again: the first receipt, nothing stored. */
     sqlite3_stmt *st = NULL;
     if(sqlite3_prepare_v2(p->db, "SELECT arrive_date, inquiry_no FROM applications"
@@ -425,13 +448,13 @@ static void apply(ps_portal *p, const ps_request *rq, ps_response *rs)
     g_autofree char *arrive_id = random_digits(16);
     ps_application app = {
       .arrive_id = arrive_id, .proc_id = in.proc_id, .city_code = in.proc->city_code,
-      .resident_id = rq->resident_id, .status = "到達", .portal_status = "処理中",
+      .resident_id = in.resident_id, .status = "到達", .portal_status = "処理中",
       .arrive_date = date, .inquiry_no = inquiry, .package_sha256 = in.pkg->zip_sha256,
       .package_file_name = in.file_name, .package = in.zip, .package_len = in.zip_len,
     };
     g_clear_error(&error);
     if(ps_application_insert(p, &app, &error)) {
-      if(!ps_dedup_store(p, rq->resident_id, in.pkg->zip_sha256, arrive_id, &error)) {
+      if(!ps_dedup_store(p, in.resident_id, in.pkg->zip_sha256, arrive_id, &error)) {
         db_failed(rs, error);
         goto out;
       }
@@ -455,8 +478,10 @@ static void apply_amend(ps_portal *p, const ps_request *rq, ps_response *rs)
   apply_input in = { 0 };
   g_autoptr(GError) error = NULL;
   g_autofree char *status = NULL, *portal_status = NULL;
+  /* Relayed, "own" means the signer's: a terminal can amend only an
+   * application of the person who signed the corrected package. */
   if(!apply_read(p, rq, rs, true, &in) ||
-     !own_application(p, rq, rs, in.arrive_id, &status, &portal_status))
+     !own_application(p, in.resident_id, rs, in.arrive_id, &status, &portal_status))
     goto out;
   if(strcmp(status, "補正待ち")) {
     ps_reply_error(rs, 409, "not_amendable", "この申請は今は補正できません",
@@ -487,7 +512,7 @@ static void apply_amend(ps_portal *p, const ps_request *rq, ps_response *rs)
     db_failed(rs, error);
     goto out;
   }
-  if(!set_status(p, in.arrive_id, "審査中", "処理中", "補正", rq->resident_id, &error)) {
+  if(!set_status(p, in.arrive_id, "審査中", "処理中", "補正", in.resident_id, &error)) {
     db_failed(rs, error);
     goto out;
   }
@@ -518,7 +543,7 @@ static void apply_withdraw(ps_portal *p, const ps_request *rq, ps_response *rs)
     return;
   }
   g_autofree char *status = NULL, *portal_status = NULL;
-  if(!own_application(p, rq, rs, arrive_id, &status, &portal_status))
+  if(!own_application(p, rq->resident_id, rs, arrive_id, &status, &portal_status))
     return;
   if(!strcmp(status, "手続終了") || !strcmp(status, "取下げ")) {
     ps_reply_error(rs, 409, "not_withdrawable", "この申請は取下げできません",
@@ -676,11 +701,13 @@ const ps_route ps_shinsei_routes[] = {
   { "POST", "/shinsei/v2/apply/check", apply_check,
     PS_ROUTE_RESIDENT | PS_ROUTE_IDEMPOTENT | PS_ROUTE_LARGE_BODY },
   { "POST", "/shinsei/v2/apply/amend", apply_amend,
-    PS_ROUTE_RESIDENT | PS_ROUTE_IDEMPOTENT | PS_ROUTE_LARGE_BODY },
+    PS_ROUTE_RESIDENT | PS_ROUTE_TERMINAL_RELAY | PS_ROUTE_IDEMPOTENT | PS_ROUTE_LARGE_BODY },
   { "POST", "/shinsei/v2/apply/withdraw", apply_withdraw,
     PS_ROUTE_RESIDENT | PS_ROUTE_IDEMPOTENT },
+  /* apply and amend carry a signed package that names its applicant: a
+   * registered terminal may deliver them without a resident token. */
   { "POST", "/shinsei/v2/apply", apply,
-    PS_ROUTE_RESIDENT | PS_ROUTE_IDEMPOTENT | PS_ROUTE_LARGE_BODY },
+    PS_ROUTE_RESIDENT | PS_ROUTE_TERMINAL_RELAY | PS_ROUTE_IDEMPOTENT | PS_ROUTE_LARGE_BODY },
   { "GET", "/shinsei/v2/apply/lists", apply_lists, PS_ROUTE_RESIDENT },
   { "GET", "/shinsei/v2/apply/{}", apply_status, PS_ROUTE_RESIDENT },
   { NULL, NULL, NULL, 0 },

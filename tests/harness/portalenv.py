@@ -16,6 +16,9 @@
   of a durability test). Only the process this module started is signalled.
 - HTTP goes through curl with --cacert (the data directory's tls/ca.pem),
   never -k: every request also checks the server's certificate.
+- request(..., cert="kiosk-test-01") presents that terminal's TLS client
+  certificate from the test PKI (terminals/<id>.pem and .key.pem,
+  docs/test-pki.md).
 
 Uses Debian's /usr/bin/python3 standard library, curl and openssl.
 """
@@ -45,6 +48,17 @@ class HarnessError(AssertionError):
 
 def portal_sim_exe():
     return os.path.join(build_dir(), "portal-sim", "server", "portal-sim")
+
+
+def terminal_cert(terminal_id):
+    """(certificate, key) files of a test terminal's TLS client certificate."""
+    d = os.path.join(pki_dir(), "terminals")
+    cert = os.path.join(d, terminal_id + ".pem")
+    key = os.path.join(d, terminal_id + ".key.pem")
+    if not (os.path.isfile(cert) and os.path.isfile(key)):
+        raise HarnessError("no terminal certificate %r in %s (docs/test-pki.md lists them)"
+                           % (terminal_id, d))
+    return cert, key
 
 
 def profiles():
@@ -243,9 +257,11 @@ class PortalEnv:
         return subprocess.run(cmd, input=input, capture_output=True, timeout=timeout)
 
     def request(self, method, path, body=None, headers=None, token=None,
-                idem=None, terminal=None, json_body=None, extra=(), timeout=60):
+                idem=None, terminal=None, json_body=None, extra=(), timeout=60,
+                cert=None):
         """One request through curl; returns a Response (status 0 when curl
-        got none, see curl_rc)."""
+        got none, see curl_rc). cert: a test terminal id whose TLS client
+        certificate curl presents."""
         n = next(self._count)
         hfile = os.path.join(self.dir, "h-%d" % n)
         bfile = os.path.join(self.dir, "b-%d" % n)
@@ -264,6 +280,9 @@ class PortalEnv:
             args += ["-H", "%s: %s" % (k, v)]
         if body is not None:
             args += ["--data-binary", "@-"]
+        if cert:
+            cert_file, key_file = terminal_cert(cert)
+            args += ["--cert", cert_file, "--key", key_file]
         args += list(extra) + [self.url + path]
         r = self.curl(*args, input=body if body is not None else b"", timeout=timeout)
         raw, data = b"", b""
@@ -283,12 +302,14 @@ class PortalEnv:
         key = str(uuid.uuid4()) if idem is True else idem
         return self.request("POST", path, json_body=json_body, idem=key, **kw)
 
-    def login(self, profile="adult", terminal="kiosk-test-01"):
+    def login(self, profile="adult", terminal="kiosk-test-01", cert=None):
         """A resident access token through /auth/v1, the way a kiosk gets
         one: challenge, the card's signature over DigestInfo(SHA-256(nonce))
-        (here openssl with the profile's auth key), jpki-login."""
+        (here openssl with the profile's auth key), jpki-login. cert: as in
+        request()."""
         prof_dir = os.path.join(pki_dir(), "profiles", profile)
-        r = self.post("/auth/v1/challenge", {"terminal_id": terminal}, terminal=terminal)
+        r = self.post("/auth/v1/challenge", {"terminal_id": terminal}, terminal=terminal,
+                      cert=cert)
         if r.status != 200:
             raise HarnessError("challenge: %r" % r)
         ch = r.json()
@@ -299,12 +320,12 @@ class PortalEnv:
         if sig.returncode != 0:
             raise HarnessError("openssl dgst -sign: %s" % sig.stderr.decode())
         with open(os.path.join(prof_dir, "auth.der"), "rb") as f:
-            cert = f.read()
+            auth_der = f.read()
         r = self.post("/auth/v1/jpki-login", {
             "challenge_id": ch["challenge_id"],
-            "auth_cert": base64.b64encode(cert).decode(),
+            "auth_cert": base64.b64encode(auth_der).decode(),
             "signature": base64.b64encode(sig.stdout).decode(),
-        }, terminal=terminal)
+        }, terminal=terminal, cert=cert)
         if r.status != 200:
             raise HarnessError("jpki-login as %s: %r" % (profile, r))
         return r.json()["access_token"]
@@ -315,9 +336,10 @@ def main(argv=None):
 
         tests/harness/portalenv.py --build build [--dev] [--data DIR] -- CMD ARGS
 
-    CMD runs with PORTAL_URL, PORTAL_CA (the CA file to verify it with) and
-    PORTAL_DATA set; portal-sim is stopped after, and its exit status is
-    CMD's."""
+    CMD runs with PORTAL_URL, PORTAL_CA (the CA file to verify it with),
+    PORTAL_DATA, PORTAL_PKI (the test PKI) and PORTAL_TERMINAL_CERT /
+    PORTAL_TERMINAL_KEY (kiosk-test-01's TLS client certificate and key) set;
+    portal-sim is stopped after, and its exit status is CMD's."""
     import argparse
     ap = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
     ap.add_argument("--build", default=os.environ.get("MYNA_BUILD", "build"))
@@ -337,6 +359,8 @@ def main(argv=None):
         e["PORTAL_URL"] = env.url
         e["PORTAL_CA"] = env.ca
         e["PORTAL_DATA"] = env.data
+        e["PORTAL_PKI"] = pki_dir()
+        e["PORTAL_TERMINAL_CERT"], e["PORTAL_TERMINAL_KEY"] = terminal_cert("kiosk-test-01")
         return subprocess.run(cmd, env=e).returncode
 
 

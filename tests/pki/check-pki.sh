@@ -340,6 +340,87 @@ for c in auth sign; do
     done <"$TMP/manifest"
 done
 
+# ---------------------------------------------------------------------------
+# Terminal (kiosk) TLS client certificates for portal-sim
+# ---------------------------------------------------------------------------
+T=$PKI/terminals
+TERM_CA_DN='C=JP, O=mynaterm test, CN=mynaterm test terminal CA'
+for f in ca.pem foreign-ca.pem; do
+    check "terminals/$f exists and is not empty" test -s "$T/$f"
+done
+if [ -s "$T/ca.pem" ]; then
+    got=$(subject_of "$T/ca.pem")
+    [ "$got" = "$TERM_CA_DN" ] && pass || fail "terminal CA subject is '$got', want '$TERM_CA_DN'"
+    check "terminal CA is self-signed and valid now" openssl verify -CAfile "$T/ca.pem" "$T/ca.pem"
+    text=$(openssl x509 -in "$T/ca.pem" -noout -text)
+    grep -q 'CA:TRUE' <<<"$text" && grep -A1 'Key Usage: critical' <<<"$text" | grep -q 'Certificate Sign' \
+        && pass || fail "terminal CA lacks CA:TRUE or keyCertSign"
+    # The foreign CA must be another CA, not a copy of the trusted one.
+    if cmp -s <(openssl x509 -in "$T/ca.pem" -noout -pubkey) \
+              <(openssl x509 -in "$T/foreign-ca.pem" -noout -pubkey); then
+        fail "terminals/foreign-ca.pem has the terminal CA's key"
+    else
+        pass
+    fi
+    for c in auth sign; do
+        if cmp -s <(openssl x509 -in "$T/ca.pem" -noout -pubkey) \
+                  <(openssl x509 -in "$CA/$c-ca.pem" -noout -pubkey); then
+            fail "the terminal CA has the $c CA's key"
+        else
+            pass
+        fi
+    done
+fi
+python3 - "$JSON" >"$TMP/terminals" <<'EOF_PY' || fail "profiles.json lacks the terminals section"
+import json, sys
+t = json.load(open(sys.argv[1], encoding="utf-8"))["terminals"]
+for c in t["certs"]:
+    print(c["id"], str(c["trusted_ca"]).lower(), str(c["expired"]).lower(),
+          str(c["client_auth"]).lower(), c["serial"])
+EOF_PY
+for id in kiosk-test-01 kiosk-test-02 kiosk-foreign kiosk-expired; do
+    grep -q "^$id " "$TMP/terminals" && pass || fail "profiles.json has no terminal '$id'"
+done
+while read -r id trusted expired client_auth serial; do
+    P="terminal $id"
+    pem=$T/$id.pem
+    key=$T/$id.key.pem
+    if [ ! -s "$pem" ] || [ ! -s "$key" ]; then fail "$P: $id.pem or $id.key.pem missing"; continue; fi
+    [ "$(stat -c %a "$key")" = 600 ] && pass || fail "$P: $id.key.pem is mode $(stat -c %a "$key"), want 600"
+    check "$P: key matches the certificate" \
+        cmp <(openssl x509 -in "$pem" -noout -pubkey) <(openssl pkey -in "$key" -pubout)
+    subj=$(subject_of "$pem")
+    [[ $subj == *", CN=$id" ]] && pass || fail "$P: subject '$subj' does not end in CN=$id"
+    ser=$(openssl x509 -in "$pem" -noout -serial | sed 's/^serial=//')
+    [ "$ser" = "$serial" ] && pass || fail "$P: serial $ser, profiles.json says $serial"
+    text=$(openssl x509 -in "$pem" -noout -text)
+    grep -A1 'Basic Constraints: critical' <<<"$text" | grep -q 'CA:FALSE' \
+        && pass || fail "$P: not a critical CA:FALSE end-entity certificate"
+    grep -A1 'Key Usage: critical' <<<"$text" | grep -q 'Digital Signature' \
+        && pass || fail "$P: keyUsage lacks critical digitalSignature"
+    eku=$(grep -A1 'Extended Key Usage' <<<"$text" | tail -n 1)
+    if [ "$client_auth" = true ]; then
+        [[ $eku == *"TLS Web Client Authentication"* ]] && pass || fail "$P: extendedKeyUsage '$eku' lacks clientAuth"
+    else
+        [[ $eku != *"TLS Web Client Authentication"* ]] && pass || fail "$P: should not have clientAuth"
+    fi
+    out=$(openssl verify -CAfile "$T/ca.pem" -purpose sslclient "$pem" 2>&1 | paste -sd'|' -)
+    if [ "$trusted" = false ]; then
+        grep -q 'unable to get local issuer certificate' <<<"$out" \
+            && pass || fail "$P: must not chain to the terminal CA: $out"
+        out=$(openssl verify -CAfile "$T/foreign-ca.pem" -purpose sslclient "$pem" 2>&1 | paste -sd'|' -)
+        grep -q ': OK$' <<<"$out" && pass || fail "$P: does not chain to foreign-ca.pem: $out"
+    elif [ "$expired" = true ]; then
+        grep -q 'certificate has expired' <<<"$out" \
+            && pass || fail "$P: should fail as expired: $out"
+    elif [ "$client_auth" = false ]; then
+        grep -q 'unsuitable certificate purpose' <<<"$out" \
+            && pass || fail "$P: should fail -purpose sslclient: $out"
+    else
+        grep -q ': OK$' <<<"$out" && pass || fail "$P: does not verify as an SSL client of the terminal CA: $out"
+    fi
+done <"$TMP/terminals"
+
 if ((FAILS)); then
     echo "$PROG: $FAILS of $((FAILS + CHECKS)) checks failed" >&2
     exit 1

@@ -9,6 +9,9 @@ Writes, under --out DIR:
                  of docs/vcard-profile.md plus the files it names
   profiles.json  a manifest of the profiles (holder data, certificate issuer and
                  serial, revocation/expiry status) for the portal simulator and tests
+  terminals/     TLS client certificates of kiosk terminals for portal-sim: the
+                 terminal CA (ca.pem), <id>.pem and <id>.key.pem per terminal,
+                 and the untrusted CA one of them comes from (foreign-ca.pem)
 
 Keys, serial numbers and certificate CNs are random and made fresh on every run;
 the holders' data (names, My Numbers, PINs, 照合番号B ...) is fixed so that the
@@ -53,6 +56,23 @@ AUTH_CA_SUBJECT = ("/C=JP/O=JPKI/OU=JPKI for user authentication"
                    "/OU=Japan Agency for Local Authority Information Systems")
 SIGN_CA_SUBJECT = ("/C=JP/O=JPKI/OU=JPKI for digital signature"
                    "/OU=Japan Agency for Local Authority Information Systems")
+
+# Kiosk terminals authenticate to portal-sim with a TLS client certificate
+# whose CN is the terminal id (docs/portal-sim.md). One CA the data directory
+# trusts, and a second one it does not.
+TERMINAL_CA_SUBJECT = "/C=JP/O=mynaterm test/CN=mynaterm test terminal CA"
+FOREIGN_CA_SUBJECT = "/C=JP/O=mynaterm test/CN=mynaterm test foreign terminal CA"
+
+# ca: which CA issues it; expired: its validity ended a year ago;
+# client_auth: extendedKeyUsage clientAuth (else serverAuth only, a
+# certificate that chains fine but is not for a TLS client).
+TERMINALS = [
+    dict(id="kiosk-test-01", ca="terminal", expired=False, client_auth=True),
+    dict(id="kiosk-test-02", ca="terminal", expired=False, client_auth=True),
+    dict(id="kiosk-foreign", ca="foreign", expired=False, client_auth=True),
+    dict(id="kiosk-expired", ca="terminal", expired=True, client_auth=True),
+    dict(id="kiosk-no-clientauth", ca="terminal", expired=False, client_auth=False),
+]
 
 # subjectAltName otherName OIDs of the 署名用 certificate.
 OID_SAN = "1.2.392.200149.8.5.5"
@@ -297,7 +317,7 @@ class CA:
     def __init__(self, ossl, name, subject, crl_url, ocsp_url, ca_url, outdir):
         self.ossl = ossl
         self.lock = threading.Lock()
-        self.name = name                    # "auth-ca" / "sign-ca"
+        self.name = name                    # "auth-ca", "sign-ca", "terminal-ca" ...
         self.subject = subject
         self.crl_url, self.ocsp_url, self.ca_url = crl_url, ocsp_url, ca_url
         self.db = os.path.join(ossl.workdir, name)
@@ -646,6 +666,18 @@ def generate(out_new, work, jlis_url):
                  f"{jlis_url}/ocsp", f"{jlis_url}/ca/auth.der", ca_dir)
     sign_ca = CA(ossl, "sign-ca", SIGN_CA_SUBJECT, f"{jlis_url}/crl/sign.crl",
                  f"{jlis_url}/ocsp", f"{jlis_url}/ca/sign.der", ca_dir)
+    # The terminal CAs' own files stay in the work folder: only their
+    # certificates are output (terminals/ca.pem, terminals/foreign-ca.pem).
+    term_dir = os.path.join(out_new, "terminals")
+    os.makedirs(term_dir)
+    term_ca_out = os.path.join(work, "terminal-cas")
+    os.makedirs(term_ca_out)
+    term_cas = {
+        "terminal": CA(ossl, "terminal-ca", TERMINAL_CA_SUBJECT, None, None, None,
+                       term_ca_out),
+        "foreign": CA(ossl, "foreign-ca", FOREIGN_CA_SUBJECT, None, None, None,
+                      term_ca_out),
+    }
 
     # Validate the fixed data before spending time on keys. Known answers of
     # the check-digit rule first (123456789018 is the format's own example).
@@ -689,6 +721,30 @@ def generate(out_new, work, jlis_url):
         ossl.to_der(pem, os.path.join(d, f"{kind}.der"))
         return pem, cert_info(ossl, pem)
 
+    def terminal_leaf(t, ca, ca_job):
+        """A kiosk's TLS client certificate: CN = the terminal id."""
+        key = os.path.join(term_dir, f"{t['id']}.key.pem")
+        ossl.genkey(key)
+        ca_job.result()
+        if t["expired"]:
+            nb, na = t0 - dt.timedelta(days=2 * 365), t0 - dt.timedelta(days=365)
+        else:
+            nb, na = t0 - dt.timedelta(days=1), t0 + dt.timedelta(days=3 * 365)
+        if t["client_auth"]:
+            usage = ("keyUsage = critical, digitalSignature\n"
+                     "extendedKeyUsage = clientAuth\n")
+        else:
+            usage = ("keyUsage = critical, digitalSignature, keyEncipherment\n"
+                     "extendedKeyUsage = serverAuth\n")
+        ext = ("basicConstraints = critical, CA:false\n" + usage
+               + "subjectKeyIdentifier = hash\n"
+               "authorityKeyIdentifier = keyid:always\n")
+        with ca.lock:
+            pem = ca.issue(f"terminal-{t['id']}", key,
+                           f"/C=JP/O=mynaterm test terminals/CN={t['id']}", ext, nb, na)
+        shutil.copyfile(pem, os.path.join(term_dir, f"{t['id']}.pem"))
+        return cert_info(ossl, pem)
+
     workers = max(2, os.cpu_count() or 2)
     with ThreadPoolExecutor(max_workers=workers) as ex:
         # The CA jobs are queued first, so they start before any job waits on them.
@@ -703,8 +759,32 @@ def generate(out_new, work, jlis_url):
                 leaf_jobs[p["name"], "sign"] = ex.submit(leaf, sign_ca, sign_job, p, "sign")
         img_jobs = [ex.submit(make_images, os.path.join(prof_root, p["name"]), p, t0)
                     for p in PROFILES]
-        for j in [auth_job, sign_job, *leaf_jobs.values(), *img_jobs]:
+        # As above: each CA job is queued before the leaves that wait on it.
+        term_ca_jobs = {
+            k: ex.submit(c.create, t0 - dt.timedelta(days=3 * 365),
+                         t0 + dt.timedelta(days=10 * 365 + 2))
+            for k, c in term_cas.items()}
+        term_jobs = {t["id"]: ex.submit(terminal_leaf, t, term_cas[t["ca"]],
+                                        term_ca_jobs[t["ca"]])
+                     for t in TERMINALS}
+        for j in [auth_job, sign_job, *leaf_jobs.values(), *img_jobs,
+                  *term_ca_jobs.values(), *term_jobs.values()]:
             j.result()
+    shutil.copyfile(term_cas["terminal"].pem, os.path.join(term_dir, "ca.pem"))
+    shutil.copyfile(term_cas["foreign"].pem, os.path.join(term_dir, "foreign-ca.pem"))
+    terminals = []
+    for t in TERMINALS:
+        info = term_jobs[t["id"]].result()
+        terminals.append({
+            "id": t["id"],
+            "cert": f"terminals/{t['id']}.pem",
+            "key": f"terminals/{t['id']}.key.pem",
+            "trusted_ca": t["ca"] == "terminal",
+            "expired": t["expired"],
+            "client_auth": t["client_auth"],
+            "serial": info["serial"],
+            "not_after": info["notAfter"],
+        })
 
     manifest = []
     for p in PROFILES:
@@ -769,6 +849,9 @@ def generate(out_new, work, jlis_url):
             "sign_ca": {"subject": cert_info(ossl, sign_ca.pem)["subject"],
                         "cert": "ca/sign-ca.pem", "crl": "ca/sign-ca.crl.pem"},
             "profiles": manifest,
+            "terminals": {"ca": "terminals/ca.pem",
+                          "foreign_ca": "terminals/foreign-ca.pem",
+                          "certs": terminals},
         }, f, ensure_ascii=False, indent=2)
         f.write("\n")
 

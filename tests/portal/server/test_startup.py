@@ -20,7 +20,7 @@ from portalenv import PortalEnv, openssl, pki_dir, portal_sim_exe, profiles  # n
 EXPECTED_FILES = [
     "tls/ca.pem", "tls/ca.key", "tls/server.pem", "tls/server.key",
     "trust/auth-ca.pem", "trust/sign-ca.pem", "trust/auth-ca.key", "trust/sign-ca.key",
-    "trust/auth-ca.crl.pem", "trust/sign-ca.crl.pem",
+    "trust/auth-ca.crl.pem", "trust/sign-ca.crl.pem", "trust/terminal-ca.pem",
     "residents.json", "municipal-users.json",
 ]
 
@@ -59,6 +59,10 @@ class NewDataDirectory(unittest.TestCase):
             with open(os.path.join(pki_dir(), "ca", name), "rb") as a, \
                  open(os.path.join(self.env.data, "trust", name), "rb") as b:
                 self.assertEqual(a.read(), b.read(), name)
+        # The terminals' CA (TLS client certificates), not the foreign one.
+        with open(os.path.join(pki_dir(), "terminals", "ca.pem"), "rb") as a, \
+             open(os.path.join(self.env.data, "trust", "terminal-ca.pem"), "rb") as b:
+            self.assertEqual(a.read(), b.read())
 
     def test_residents_json_matches_the_pki_manifest(self):
         with open(os.path.join(self.env.data, "residents.json")) as f:
@@ -74,6 +78,12 @@ class NewDataDirectory(unittest.TestCase):
             r = by_profile[name]
             self.assertEqual(r["auth_cert"]["issuer"], p["auth_cert_issuer"])
             self.assertEqual(r["auth_cert"]["serial"], p["auth_cert_serial"])
+            # The sign certificate is linked when the card has one.
+            if p["sign_cert_serial"]:
+                self.assertEqual(r["sign_cert"], {"issuer": p["sign_cert_issuer"],
+                                                  "serial": p["sign_cert_serial"]})
+            else:
+                self.assertNotIn("sign_cert", r)
             self.assertEqual(r["name"], p["holder_name"])
             self.assertEqual(r["city_code"], p["city_code"])
             self.assertIn(cities[r["city_code"]], r["address"])

@@ -1,14 +1,19 @@
 /* test_units.c - unit tests of server/'s pure parts: routing, the rate
  * limit, fault rules, RFC 4514 names and serial numbers against the test
- * PKI's certificates, residents.json checks and lookups, JST dates, the
- * data directory. Needs MYNA_TEST_PKI (ctest sets it). */
+ * PKI's certificates, residents.json checks and lookups (auth and sign
+ * certificates), JST dates, the data directory, the terminal CA file and
+ * the checks on a terminal's own certificate. Needs MYNA_TEST_PKI (ctest
+ * sets it). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "server_internal.h"
 
@@ -393,6 +398,36 @@ static void test_residents_load_and_lookup(fixture *fx, gconstpointer data)
     g_assert_cmpstr(ps_resident_entry_get(&fx->p, rid)->profile, ==, profiles[i]);
     X509_free(c);
   }
+  /* Sign certificates are linked too (J-LIS's シリアル番号紐付け), except
+   * where the card has none (child). An auth certificate's issuer and
+   * serial are not a sign certificate's. */
+  g_assert_cmpstr(ps_resident_by_sign_cert(&fx->p, X509_get_issuer_name(sign),
+                                           X509_get0_serialNumber(sign)), ==, "R102016-0001");
+  g_assert_null(ps_resident_by_sign_cert(&fx->p, X509_get_issuer_name(auth),
+                                         X509_get0_serialNumber(auth)));
+  g_assert_null(ps_resident_by_cert(&fx->p, X509_get_issuer_name(sign),
+                                    X509_get0_serialNumber(sign)));
+  static const char *const signers[] = { "one-try", "blocked", "expired", "revoked",
+                                         "minimal", "taisho" };
+  for(size_t i = 0; i < G_N_ELEMENTS(signers); i++) {
+    X509 *c = pki_cert(signers[i], "sign.der");
+    const char *rid = ps_resident_by_sign_cert(&fx->p, X509_get_issuer_name(c),
+                                               X509_get0_serialNumber(c));
+    g_assert_nonnull(rid);
+    g_assert_cmpstr(ps_resident_entry_get(&fx->p, rid)->profile, ==, signers[i]);
+    X509_free(c);
+  }
+  const ps_resident_entry *child = NULL;
+  for(guint i = 0; i < fx->p.server->residents->len; i++) {
+    const ps_resident_entry *r2 = g_ptr_array_index(fx->p.server->residents, i);
+    if(r2->profile && strcmp(r2->profile, "child") == 0)
+      child = r2;
+  }
+  g_assert_nonnull(child);
+  g_assert_null(child->sign_issuer);
+  g_assert_null(child->sign_serial);
+  g_assert_false(json_object_has_member(child->obj, "sign_cert"));
+
   const ps_resident_entry *e = ps_resident_entry_get(&fx->p, "R102016-0001");
   g_assert_true(ps_text_has_personal_data(e, "宛先: 高橋健太 様"));
   g_assert_true(ps_text_has_personal_data(e, "高橋 健太"));
@@ -426,6 +461,9 @@ static void test_residents_refused(fixture *fx, gconstpointer data)
     { "\"household\":{", "\"astrology\":{", "astrology" },
     { "\"date\":\"2026-06-10 10:12:44\"", "\"date\":\"2026-06-10\"", "records[0].date" },
     { "\"notice_sub_id\":\"01\"", "\"notice_sub_id\":\"1\"", "notice_sub_id 2" },
+    /* sign_cert: the same checks as auth_cert, and it must be an object. */
+    { "\"sign_cert\":{\"issuer\":\"OU=", "\"sign_cert\":{\"issuer\":\"OU", "sign_cert.issuer" },
+    { "\"sign_cert\":{", "\"sign_cert\":\"linked\",\"x\":{", "\"sign_cert\" must be an object" },
   };
   for(size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autofree char *text = replace1(good, cases[i].from, cases[i].to);
@@ -438,9 +476,14 @@ static void test_residents_refused(fixture *fx, gconstpointer data)
       g_error("case %zu: %s", i, err->message);
     g_assert_null(fx->p.residents);
   }
-  /* The same auth certificate twice. */
-  const char *s1 = strstr(good, "\"serial\":\"");
-  const char *s2 = strstr(s1 + 1, "\"serial\":\"");
+  /* The same auth certificate twice (the serials inside two auth_cert
+   * objects; sign_cert has serials too). */
+  const char *a1 = strstr(good, "\"auth_cert\":{");
+  const char *a2 = strstr(a1 + 1, "\"auth_cert\":{");
+  g_assert_nonnull(a2);
+  const char *s1 = strstr(a1, "\"serial\":\"");
+  const char *s2 = strstr(a2, "\"serial\":\"");
+  g_assert_true(s1 < a2);
   g_autofree char *serial1 = g_strndup(s1, (gsize)(strchr(s1 + 10, '"') - s1 + 1));
   g_autofree char *serial2 = g_strndup(s2, (gsize)(strchr(s2 + 10, '"') - s2 + 1));
   g_autofree char *dup = replace1(good, serial2, serial1);
@@ -448,6 +491,36 @@ static void test_residents_refused(fixture *fx, gconstpointer data)
   g_autoptr(GError) err = NULL;
   g_assert_false(ps_residents_load(&fx->p, path, &err));
   g_assert_nonnull(strstr(err->message, "same auth certificate"));
+
+  /* The same sign certificate for two residents. */
+  const char *g1 = strstr(good, "\"sign_cert\":{");
+  const char *g2 = strstr(g1 + 1, "\"sign_cert\":{");
+  g_assert_nonnull(g2);
+  g_autofree char *sc1 = g_strndup(g1, (gsize)(strchr(g1, '}') - g1 + 1));
+  g_autofree char *sc2 = g_strndup(g2, (gsize)(strchr(g2, '}') - g2 + 1));
+  g_autofree char *sdup = replace1(good, sc2, sc1);
+  g_autofree char *spath = write_tmp(fx, "sdup.json", sdup);
+  g_clear_error(&err);
+  g_assert_false(ps_residents_load(&fx->p, spath, &err));
+  g_assert_nonnull(strstr(err->message, "same sign certificate"));
+
+  /* A serial that is not hexadecimal. */
+  const char *ser = strstr(sc1, "\"serial\":\"");
+  g_assert_nonnull(ser);
+  g_autofree char *bad_sc = g_strdup_printf("%.*s\"serial\":\"XYZ\"}", (int)(ser - sc1), sc1);
+  g_autofree char *badser = replace1(good, sc1, bad_sc);
+  g_autofree char *bpath = write_tmp(fx, "sbad.json", badser);
+  g_clear_error(&err);
+  g_assert_false(ps_residents_load(&fx->p, bpath, &err));
+  g_assert_nonnull(strstr(err->message, "\"sign_cert.serial\" must be hexadecimal"));
+
+  /* Left out or null: no link, and the file loads. */
+  g_autofree char *nulled = replace1(good, sc1, "\"sign_cert\":null");
+  g_autofree char *npath = write_tmp(fx, "snull.json", nulled);
+  g_clear_error(&err);
+  g_assert_true(ps_residents_load(&fx->p, npath, &err));
+  g_assert_no_error(err);
+  ps_residents_clear(&fx->p);
 }
 
 static void test_municipal_users(fixture *fx, gconstpointer data)
@@ -523,6 +596,205 @@ static void test_datadir_made_once(fixture *fx, gconstpointer data)
   g_assert_cmpint(count, ==, 1);     /* data only */
 }
 
+/* ---- terminal certificates ---- */
+
+static char *pki_path(const char *a, const char *b)
+{
+  return g_build_filename(g_getenv("MYNA_TEST_PKI"), a, b, NULL);
+}
+
+/* The DER of a PEM certificate file. */
+static GBytes *pem_der(const char *path)
+{
+  FILE *f = fopen(path, "r");
+  g_assert_nonnull(f);
+  X509 *c = PEM_read_X509(f, NULL, NULL, NULL);
+  fclose(f);
+  g_assert_nonnull(c);
+  unsigned char *der = NULL;
+  int len = i2d_X509(c, &der);
+  g_assert_cmpint(len, >, 0);
+  GBytes *b = g_bytes_new(der, (gsize)len);
+  OPENSSL_free(der);
+  X509_free(c);
+  return b;
+}
+
+static ps_terminal_cert leaf_check_bytes(GBytes *der, char **cn)
+{
+  gsize len = 0;
+  const unsigned char *d = g_bytes_get_data(der, &len);
+  return ps_terminal_leaf_check(d, len, cn);
+}
+
+/* A self-signed certificate (the leaf check looks at nothing but the leaf)
+ * with the given CNs, extendedKeyUsage and keyUsage (NULL: none). */
+static GBytes *made_cert(const char *const *cns, const char *eku, const char *ku)
+{
+  EVP_PKEY *key = EVP_EC_gen("P-256");
+  X509 *c = X509_new();
+  g_assert_nonnull(key);
+  g_assert_nonnull(c);
+  X509_set_version(c, X509_VERSION_3);
+  ASN1_INTEGER_set(X509_get_serialNumber(c), 7);
+  X509_gmtime_adj(X509_getm_notBefore(c), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(c), 3600);
+  X509_NAME *n = X509_get_subject_name(c);
+  X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const unsigned char *)"unit", -1, -1, 0);
+  /* V_ASN1_UTF8STRING, not MBSTRING_UTF8: OpenSSL would refuse a CN over
+   * 64 characters, which is the point of one case. */
+  for(; *cns; cns++)
+    g_assert_cmpint(X509_NAME_add_entry_by_txt(n, "CN", V_ASN1_UTF8STRING,
+                                               (const unsigned char *)*cns, -1, -1, 0), ==, 1);
+  X509_set_issuer_name(c, n);
+  X509_set_pubkey(c, key);
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, c, c, NULL, NULL, 0);
+  if(eku) {
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_ext_key_usage, eku);
+    g_assert_nonnull(ext);
+    X509_add_ext(c, ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  if(ku) {
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_key_usage, ku);
+    g_assert_nonnull(ext);
+    X509_add_ext(c, ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  g_assert_cmpint(X509_sign(c, key, EVP_sha256()), >, 0);
+  unsigned char *der = NULL;
+  int len = i2d_X509(c, &der);
+  g_assert_cmpint(len, >, 0);
+  GBytes *b = g_bytes_new(der, (gsize)len);
+  OPENSSL_free(der);
+  X509_free(c);
+  EVP_PKEY_free(key);
+  return b;
+}
+
+static void test_terminal_ca_file(fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) err = NULL;
+  char *pem = NULL;
+  /* Absent: fine, and no certificates are asked for. */
+  g_autofree char *none = g_build_filename(fx->dir, "none.pem", NULL);
+  g_assert_true(ps_terminal_ca_load(none, &pem, &err));
+  g_assert_null(pem);
+  /* The test PKI's terminal CA. */
+  g_autofree char *ca = pki_path("terminals", "ca.pem");
+  g_assert_true(ps_terminal_ca_load(ca, &pem, &err));
+  g_assert_no_error(err);
+  g_assert_nonnull(strstr(pem, "BEGIN CERTIFICATE"));
+  g_free(pem);
+  /* Two CAs in one file are fine too. */
+  g_autofree char *a = NULL, *b = NULL;
+  g_autofree char *foreign = pki_path("terminals", "foreign-ca.pem");
+  g_assert_true(g_file_get_contents(ca, &a, NULL, NULL));
+  g_assert_true(g_file_get_contents(foreign, &b, NULL, NULL));
+  g_autofree char *both_text = g_strconcat(a, b, NULL);
+  g_autofree char *both = write_tmp(fx, "both.pem", both_text);
+  g_assert_true(ps_terminal_ca_load(both, &pem, &err));
+  g_assert_nonnull(pem);
+  g_free(pem);
+  /* A terminal's own certificate, an empty file, garbage: refused, named. */
+  g_autofree char *leaf = pki_path("terminals", "kiosk-test-01.pem");
+  g_autofree char *empty = write_tmp(fx, "empty.pem", "");
+  g_autofree char *junk = write_tmp(fx, "junk.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n");
+  struct { const char *path, *expect; } bad[] = {
+    { leaf, "not a CA certificate" },
+    { empty, "not a list of PEM certificates" },
+    { junk, "not a list of PEM certificates" },
+  };
+  for(size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_clear_error(&err);
+    pem = NULL;
+    g_assert_false(ps_terminal_ca_load(bad[i].path, &pem, &err));
+    g_assert_null(pem);
+    g_assert_nonnull(err);
+    if(!strstr(err->message, bad[i].expect) || !strstr(err->message, bad[i].path))
+      g_error("case %zu: %s", i, err->message);
+  }
+}
+
+static void test_terminal_leaf_checks(void)
+{
+  char *cn = NULL;
+  /* The test PKI's terminals: the CN is the id. */
+  static const char *const good[] = { "kiosk-test-01", "kiosk-test-02", "kiosk-foreign",
+                                      "kiosk-expired" };
+  for(size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+    g_autofree char *file = g_strconcat(good[i], ".pem", NULL);
+    g_autofree char *path = pki_path("terminals", file);
+    g_autoptr(GBytes) der = pem_der(path);
+    /* Chain and dates are GnuTLS' part (ps_terminal_cert_check); the leaf
+     * check passes the foreign and the expired one. */
+    g_assert_cmpint(leaf_check_bytes(der, &cn), ==, PS_TERMINAL_CERT_VALID);
+    g_assert_cmpstr(cn, ==, good[i]);
+    g_free(cn);
+  }
+  g_autofree char *noca = pki_path("terminals", "kiosk-no-clientauth.pem");
+  g_autoptr(GBytes) serveronly = pem_der(noca);
+  g_assert_cmpint(leaf_check_bytes(serveronly, &cn), ==, PS_TERMINAL_CERT_WRONG_USAGE);
+  g_assert_null(cn);
+  /* A JPKI auth certificate has no extendedKeyUsage at all: GnuTLS would
+   * take it for any purpose, a terminal certificate must say clientAuth. */
+  X509 *auth = pki_cert("adult", "auth.der");
+  unsigned char *ad = NULL;
+  int alen = i2d_X509(auth, &ad);
+  g_assert_cmpint(ps_terminal_leaf_check(ad, (size_t)alen, &cn), ==,
+                  PS_TERMINAL_CERT_WRONG_USAGE);
+  OPENSSL_free(ad);
+  X509_free(auth);
+
+  static const char *const one[] = { "kiosk-unit-01", NULL };
+  static const char *const two[] = { "kiosk-unit-01", "kiosk-unit-02", NULL };
+  static const char *const spaced[] = { "kiosk unit", NULL };
+  static const char *const nocn[] = { NULL };
+  char long_cn[66];
+  memset(long_cn, 'k', 65);
+  long_cn[65] = '\0';
+  const char *const too_long[] = { long_cn, NULL };
+  const char *const max_len[] = { long_cn + 1, NULL };
+  struct {
+    const char *const *cns;
+    const char *eku, *ku;
+    ps_terminal_cert want;
+  } cases[] = {
+    { one, "clientAuth", "critical,digitalSignature", PS_TERMINAL_CERT_VALID },
+    { one, "clientAuth", NULL, PS_TERMINAL_CERT_VALID },
+    { max_len, "serverAuth,clientAuth", "digitalSignature", PS_TERMINAL_CERT_VALID },
+    { one, NULL, "digitalSignature", PS_TERMINAL_CERT_WRONG_USAGE },
+    { one, "clientAuth", "keyEncipherment", PS_TERMINAL_CERT_WRONG_USAGE },
+    { one, "emailProtection", "digitalSignature", PS_TERMINAL_CERT_WRONG_USAGE },
+    { two, "clientAuth", "digitalSignature", PS_TERMINAL_CERT_BAD_CN },
+    { spaced, "clientAuth", "digitalSignature", PS_TERMINAL_CERT_BAD_CN },
+    { nocn, "clientAuth", "digitalSignature", PS_TERMINAL_CERT_BAD_CN },
+    { too_long, "clientAuth", "digitalSignature", PS_TERMINAL_CERT_BAD_CN },
+  };
+  for(size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(GBytes) der = made_cert(cases[i].cns, cases[i].eku, cases[i].ku);
+    ps_terminal_cert got = leaf_check_bytes(der, &cn);
+    if(got != cases[i].want)
+      g_error("case %zu: %s, want %s", i, ps_terminal_cert_name(got),
+              ps_terminal_cert_name(cases[i].want));
+    if(got == PS_TERMINAL_CERT_VALID) {
+      g_assert_cmpstr(cn, ==, cases[i].cns[0]);
+      g_free(cn);
+    }
+    else
+      g_assert_null(cn);
+  }
+  /* Not a certificate at all. */
+  static const unsigned char junk[] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
+  g_assert_cmpint(ps_terminal_leaf_check(junk, sizeof(junk), &cn), ==,
+                  PS_TERMINAL_CERT_INVALID);
+  g_assert_cmpint(ps_terminal_leaf_check(junk, 0, &cn), ==, PS_TERMINAL_CERT_INVALID);
+  /* No session, no certificate. */
+  g_assert_cmpint(ps_terminal_cert_check(NULL, &cn), ==, PS_TERMINAL_CERT_NONE);
+  g_assert_null(cn);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -545,5 +817,8 @@ int main(int argc, char **argv)
              test_municipal_users, fixture_teardown);
   g_test_add("/datadir/made-once", fixture, NULL, fixture_setup,
              test_datadir_made_once, fixture_teardown);
+  g_test_add("/terminal/ca-file", fixture, NULL, fixture_setup,
+             test_terminal_ca_file, fixture_teardown);
+  g_test_add_func("/terminal/leaf-checks", test_terminal_leaf_checks);
   return g_test_run();
 }
