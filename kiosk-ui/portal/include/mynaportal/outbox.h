@@ -11,7 +11,8 @@
  * Storage: DIR/outbox.db (SQLite, WAL, synchronous=FULL, secure_delete) and
  * DIR/packages/ENTRY.zip; DIR is 0700, every file 0600. One process at a time
  * may open an outbox (an flock on DIR/lock); a second gets MP_ERROR_OUTBOX
- * saying which process holds it.
+ * saying which process holds it. An mp_outbox is used from one thread at a
+ * time.
  */
 #ifndef MYNAPORTAL_OUTBOX_H
 #define MYNAPORTAL_OUTBOX_H
@@ -47,7 +48,8 @@ typedef struct mp_outbox_entry {
   gint64 created_at;         /* unix seconds */
   guint attempts;            /* sends tried */
   gint64 last_attempt_at;    /* 0: never */
-  char *last_error;          /* why the last send did not deliver (no personal data); NULL */
+  char *last_error;          /* why the last send did not deliver, and file_problem (no personal data); NULL */
+  char *file_problem;        /* the package file is missing or damaged (found at open); NULL */
   char *arrive_id;           /* the receipt, once delivered */
   char *arrive_date;
   char *inquiry_no;

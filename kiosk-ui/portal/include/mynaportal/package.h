@@ -45,7 +45,8 @@ gboolean mp_package_builder_set_form(mp_package_builder *b, JsonNode *form,
 /* The form data XML as it is, instead of set_form (tools and tests). */
 gboolean mp_package_builder_set_form_xml(mp_package_builder *b, GBytes *xml,
                                          GError **error);
-/* The form data XML that set_form made (NULL before). */
+/* The form data XML that set_form made (NULL before); a new reference, for
+ * the caller to unref. */
 GBytes *mp_package_builder_form_xml(mp_package_builder *b);
 
 /* Attach the file at path for the procedure's attachment attachment_id,
