@@ -3,7 +3,10 @@
 # mynacard tool reads, signs and exports from the built-in software My Number
 # Card (the 'adult' profile that the build generates in build/pki), in-process
 # and then in a reader through a private pcscd, and OpenSSL checks every
-# signature independently.
+# signature independently; then the portal client mynaterm logs in to a local
+# portal-sim with that card, searches ぴったりサービス, submits a signed
+# 児童手当 application through its outbox and shows the receipt
+# (scripts/demo-portal.sh).
 #
 #   scripts/demo.sh        (as root on a fresh Debian 12 machine; as any user
 #                           once the packages are installed)
@@ -101,5 +104,9 @@ else
   echo "skipped: starting a private pcscd needs root (run scripts/demo.sh as root)"
 fi
 
+heading "Starting a local portal-sim (tests/harness/portalenv.py) for the portal client mynaterm"
+/usr/bin/python3 "$root/tests/harness/portalenv.py" --build "$build" -- \
+  bash "$root/scripts/demo-portal.sh" "$build" "$work" "$auth_pin" "$sign_password"
+
 step=finished
-printf '\n== Demo finished: every signature verified by OpenSSL.\n'
+printf '\n== Demo finished: every signature verified by OpenSSL, the application by xmlsec1.\n'

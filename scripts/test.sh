@@ -8,7 +8,7 @@
 # 1. installs the packages (scripts/install-deps.sh);
 # 2. build/      : normal -Werror build, the whole ctest suite;
 # 3. build-asan/ : ASan + UBSan build (MYNA_SANITIZE), ctest -L
-#    'unit|cli|portal' (portal: portal-sim itself built with the
+#    'unit|cli|portal|client' (portal: portal-sim itself built with the
 #    sanitizers, driven over HTTPS);
 # 4. build-fuzz/ : clang + libFuzzer build (MYNA_FUZZ), ctest -L fuzz - only
 #    when clang is installed and tests/fuzz/CMakeLists.txt exists.
@@ -102,7 +102,7 @@ fi
 phase normal build "-DCMAKE_BUILD_TYPE=RelWithDebInfo -DMYNA_SANITIZE=OFF -DMYNA_COVERAGE=OFF -DMYNA_FUZZ=OFF"
 
 phase sanitizers build-asan "-DCMAKE_BUILD_TYPE=Debug -DMYNA_SANITIZE=ON -DMYNA_COVERAGE=OFF -DMYNA_FUZZ=OFF" \
-  -L 'unit|cli|portal'
+  -L 'unit|cli|portal|client'
 
 if command -v clang >/dev/null 2>&1 && [ -f tests/fuzz/CMakeLists.txt ]; then
   CC=clang phase fuzz build-fuzz "-DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMYNA_SANITIZE=OFF -DMYNA_COVERAGE=OFF -DMYNA_FUZZ=ON" \

@@ -4,8 +4,48 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+bool myna_cli_card_option(myna_cli_card *c, int opt, const char *arg)
+{
+  switch(opt) {
+  case 'r':
+    c->reader = arg;
+    return true;
+  case 'v':
+    c->vcard = arg;
+    return true;
+  case 'x':
+    c->exclusive = true;
+    return true;
+  case 'n':
+    c->nfc = arg;
+    return true;
+  case 'q':
+    c->quirks = arg;
+    return true;
+  case 't':
+    c->trace = true;
+    return true;
+  case 'p':
+    c->pin_stdin = true;
+    return true;
+  default:
+    return false;
+  }
+}
+
+bool myna_cli_japanese_locale(void)
+{
+  const char *lang = getenv("LC_ALL");
+  if(!lang || !*lang)
+    lang = getenv("LC_MESSAGES");
+  if(!lang || !*lang)
+    lang = getenv("LANG");
+  return lang && !strncmp(lang, "ja", 2);
+}
 
 const char *myna_cli_msg(const myna_cli_card *c, const char *en, const char *ja)
 {

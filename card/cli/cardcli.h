@@ -8,6 +8,7 @@
 #ifndef MYNACARD_CARDCLI_H
 #define MYNACARD_CARDCLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 
 #include "mynacard/mynacard.h"
@@ -47,6 +48,21 @@ typedef struct myna_cli_card {
   myna_pcsc *pcsc;
   myna_nfc *nfcctx;
 } myna_cli_card;
+
+/* The options every tool takes about the card, for a getopt_long table,
+ * and their handling: myna_cli_card_option returns false for an option that
+ * is not one of them. */
+#define MYNA_CLI_CARD_OPTIONS \
+  { "reader", required_argument, NULL, 'r' }, \
+  { "vcard", required_argument, NULL, 'v' }, \
+  { "exclusive", no_argument, NULL, 'x' }, \
+  { "nfc", required_argument, NULL, 'n' }, \
+  { "quirks", required_argument, NULL, 'q' }, \
+  { "trace", no_argument, NULL, 't' }, \
+  { "pin-stdin", no_argument, NULL, 'p' }
+bool myna_cli_card_option(myna_cli_card *c, int opt, const char *arg);
+/* Whether the locale (LC_ALL, LC_MESSAGES, LANG) asks for Japanese. */
+bool myna_cli_japanese_locale(void);
 
 /* The message in the tool's language. */
 const char *myna_cli_msg(const myna_cli_card *c, const char *en, const char *ja);

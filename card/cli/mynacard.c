@@ -1100,22 +1100,11 @@ out:
 int main(int argc, char **argv)
 {
   cli c = { .cc.progname = "mynacard" };
-  const char *lang = getenv("LC_ALL");
-  if(!lang || !*lang)
-    lang = getenv("LC_MESSAGES");
-  if(!lang || !*lang)
-    lang = getenv("LANG");
-  c.cc.japanese = lang && !strncmp(lang, "ja", 2);
+  c.cc.japanese = myna_cli_japanese_locale();
 
   static const struct option opts[] = {
-    { "reader", required_argument, NULL, 'r' },
-    { "vcard", required_argument, NULL, 'v' },
-    { "exclusive", no_argument, NULL, 'x' },
-    { "nfc", required_argument, NULL, 'n' },
-    { "quirks", required_argument, NULL, 'q' },
+    MYNA_CLI_CARD_OPTIONS,
     { "json", no_argument, NULL, 'j' },
-    { "trace", no_argument, NULL, 't' },
-    { "pin-stdin", no_argument, NULL, 'p' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
@@ -1123,29 +1112,8 @@ int main(int argc, char **argv)
   int o;
   while((o = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
     switch(o) {
-    case 'r':
-      c.cc.reader = optarg;
-      break;
-    case 'v':
-      c.cc.vcard = optarg;
-      break;
-    case 'x':
-      c.cc.exclusive = true;
-      break;
-    case 'n':
-      c.cc.nfc = optarg;
-      break;
-    case 'q':
-      c.cc.quirks = optarg;
-      break;
     case 'j':
       c.json = true;
-      break;
-    case 't':
-      c.cc.trace = true;
-      break;
-    case 'p':
-      c.cc.pin_stdin = true;
       break;
     case 'h':
       print_help();
@@ -1154,7 +1122,8 @@ int main(int argc, char **argv)
       puts("mynacard " MYNA_VERSION);
       return EXIT_OK;
     default:
-      return usage_error("unknown option");
+      if(!myna_cli_card_option(&c.cc, o, optarg))
+        return usage_error("unknown option");
     }
   }
   if(optind >= argc)

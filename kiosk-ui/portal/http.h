@@ -98,6 +98,10 @@ typedef void (*mp_http_attempt_fn)(gpointer user, const char *method, const char
                                    guint next_delay_ms);
 void mp_http_set_attempt_hook(mp_http *http, mp_http_attempt_fn fn, gpointer user);
 
+/* New connections opened so far, over every try of every request
+ * (CURLINFO_NUM_CONNECTS summed): tests see keep-alive at work. */
+guint64 mp_http_connections_opened(const mp_http *http);
+
 G_END_DECLS
 
 #endif

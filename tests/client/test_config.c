@@ -105,6 +105,7 @@ static void test_foreign_groups_are_left_to_their_owners(void)
   g_autoptr(GError) e = NULL;
   g_autoptr(mp_config) c = mp_config_load(path, &e);
   g_assert_no_error(e);
+  g_assert_cmpstr(c->terminal_id, ==, "kiosk-01");
 }
 
 static void test_copy_is_deep(void)

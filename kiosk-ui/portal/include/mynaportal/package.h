@@ -32,7 +32,7 @@ mp_package_builder *mp_package_builder_new(const char *proc_id, GError **error);
 void mp_package_builder_free(mp_package_builder *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(mp_package_builder, mp_package_builder_free)
 
-/* The resident's answers, as JSON (docs/portal-client.md "Form data"):
+/* The resident's answers, as JSON (docs/portal-client-package.md "The form: JSON to XML"):
  *   {"items":  {"FIELD": "text" | integer | true/false, ...},
  *    "groups": {"SECTION": [{"FIELD": value, ...}, ...], ...},
  *    "linkage_consent": ["ATTACHMENT", ...]}
