@@ -77,7 +77,8 @@ static void print_help(void)
     "  procedures [--city CODE] [--category C] [--keyword K] [--limit N] [--offset N]\n"
     "  procedure ID                     the definition: form fields, attachments\n"
     "  apply * ID --form FILE.json [--attach [ATTACHMENT_ID=]FILE[:NAME]]... [--no-check]\n"
-    "                                   sign (signature password) and submit\n"
+    "        [--amend ARRIVE_ID]        sign (signature password) and submit; with --amend\n"
+    "                                   the correction the municipality asked for (補正)\n"
     "  status * [ARRIVE_ID]             your applications, or one with its history\n"
     "  notices * [ARRIVE_ID SUB_ID]     お知らせ, or one of them in full\n"
     "  selfinfo * [CATEGORY]            あなたの情報: the categories, or one\n"
@@ -564,9 +565,11 @@ static int cmd_apply(term *t, int argc, char **argv)
     { "form", required_argument, NULL, 'f' },
     { "attach", required_argument, NULL, 'a' },
     { "no-check", no_argument, NULL, 'n' },
+    { "amend", required_argument, NULL, 'm' },
     { NULL, 0, NULL, 0 },
   };
   const char *form_path = NULL;
+  const char *amend = NULL;   /* the arrive_id of an application to correct */
   bool check = true;
   g_autoptr(GPtrArray) attaches = g_ptr_array_new_with_free_func(attach_arg_free);
   int o;
@@ -580,6 +583,9 @@ static int cmd_apply(term *t, int argc, char **argv)
       break;
     case 'n':
       check = false;
+      break;
+    case 'm':
+      amend = optarg;
       break;
     default:
       return usage_error("unknown option for apply");
@@ -654,7 +660,8 @@ static int cmd_apply(term *t, int argc, char **argv)
     }
     g_clear_error(&e);
   }
-  gint64 id = mp_outbox_enqueue(t->outbox, MP_OUTBOX_APPLY, proc_id, NULL, staged, &e);
+  gint64 id = mp_outbox_enqueue(t->outbox, amend ? MP_OUTBOX_AMEND : MP_OUTBOX_APPLY, proc_id,
+                                amend, staged, &e);
   if(!id)
     return fail(t, e);
   mp_client_session_adopt(t->client, id);
