@@ -156,6 +156,73 @@ class MynatermTest(unittest.TestCase):
         self.assertEqual(t.outbox_list(), [])
         self.assertEqual(self.new_applications(), [])
 
+    def test_amend_after_a_correction_request(self):
+        t = Terminal(self.env, self.tmp)
+        rc, out, err = t.apply()
+        self.assertEqual(rc, 0, err)
+        arrive_id = json.loads(out)["arrive_id"]
+        # The municipality asks for a correction; the resident sees it.
+        r = self.env.post("/receive/ws/statusUpdate",
+                          {"receipt_no": arrive_id, "status": "補正依頼",
+                           "comment": "電話番号を日中に連絡の取れる番号にしてください。"},
+                          token=self.muni.token)
+        self.assertEqual(r.status, 200, r)
+        rc, out, err = t.run("notices", pins=(t.auth_pin,))
+        self.assertEqual(rc, 0, err)
+        kinds = [(n["arrive_id"], n["kind"]) for n in json.loads(out)]
+        self.assertIn((arrive_id, "補正依頼"), kinds)
+        form = form_for("adult")
+        form["items"]["applicant_phone"] = "090-2222-3333"
+        t.write_form(form)
+        rc, out, err = t.run(*t.apply_args(), "--amend", arrive_id, pins=(t.auth_pin, t.sign_password))
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(json.loads(out)["arrive_id"], arrive_id)
+        # Still one application, now 審査中, its package the corrected one.
+        new = self.new_applications()
+        self.assertEqual([a["receipt_no"] for a in new], [arrive_id])
+        app = self.muni.get(arrive_id)
+        self.assertEqual(app["status"], "審査中")
+        self.verify_stored_package(arrive_id)
+        form_xml = [f for f in app["package"]["files"] if f["name"] == "form.xml"][0]
+        self.assertIn(b"090-2222-3333", base64.b64decode(form_xml["data"]))
+        # Once amended, another amend is refused by the portal (not 補正待ち).
+        rc, out, err = t.run(*t.apply_args(), "--amend", arrive_id, pins=(t.auth_pin, t.sign_password))
+        self.assertEqual(rc, EXIT_REFUSED, err)
+
+    def test_kofu_staff_assisted_card_application(self):
+        t = Terminal(self.env, self.tmp)
+        form_id = "".join(str(b % 10) for b in os.urandom(23))
+        rc, out, err = t.run("kofu", "start", form_id, "--name", "鈴木　和子",
+                             "--email", "kazuko@example.jp")
+        self.assertEqual(rc, 0, err)
+        token = json.loads(out)["token"]
+        bad = os.path.join(t.dir, "square.jpg")
+        good = os.path.join(t.dir, "photo.jpg")
+        for path, w, h in ((bad, 600, 600), (good, 600, 771)):
+            r = subprocess.run([os.environ["PS_MKJPEG"], path, str(w), str(h), "rgb", "90"],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        rc, out, err = t.run("kofu", "photo", token, bad)
+        self.assertEqual(rc, EXIT_REFUSED, err)
+        self.assertIn("photo.aspect_ratio", err)
+        rc, out, err = t.run("kofu", "photo", token, good)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(json.loads(out)["width"], 600)
+        submit = ("kofu", "submit", token, "--birth-date", "1950-11-03", "--staff-id",
+                  "staff-017")
+        rc, out, err = t.run(*submit)
+        self.assertEqual(rc, 2, err)           # no --resident-confirmed: nothing sent
+        rc, out, err = t.run("kofu", "status", form_id)
+        self.assertEqual(json.loads(out)["status"], "未申請")
+        rc, out, err = t.run(*submit, "--resident-confirmed")
+        self.assertEqual(rc, 0, err)
+        receipt = json.loads(out)["receipt_no"]
+        self.assertRegex(receipt, r"^\d{16}$")
+        rc, out, err = t.run("kofu", "status", form_id)
+        self.assertEqual(rc, 0, err)
+        st = json.loads(out)
+        self.assertEqual((st["status"], st["receipt_no"]), ("受付済み", receipt))
+
     # -- faults during the upload: exactly one application, right receipt --
 
     def apply_with_fault(self, rule):
