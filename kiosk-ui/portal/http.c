@@ -253,18 +253,21 @@ static void end_try(transfer *t)
   t->errbuf[0] = '\0';
 }
 
+/* Take a source off its context and drop our reference; NULL is fine. */
+static void source_drop(GSource **source)
+{
+  if(*source) {
+    g_source_destroy(*source);
+    g_clear_pointer(source, g_source_unref);
+  }
+}
+
 static void transfer_free(transfer *t)
 {
   g_assert(!t->easy && !t->headers);   /* end_try ran while the mp_http was there */
   close_parts(t);
-  if(t->cancel_source) {
-    g_source_destroy(t->cancel_source);
-    g_source_unref(t->cancel_source);
-  }
-  if(t->wait) {
-    g_source_destroy(t->wait);
-    g_source_unref(t->wait);
-  }
+  source_drop(&t->cancel_source);
+  source_drop(&t->wait);
   mp_http_request_free(t->req);
   g_free(t->url);
   g_free(t->where);
@@ -284,14 +287,8 @@ static void transfer_free(transfer *t)
 static void finish(transfer *t, GQueue *done)
 {
   g_hash_table_remove(t->http->transfers, t);
-  if(t->cancel_source) {
-    g_source_destroy(t->cancel_source);
-    g_clear_pointer(&t->cancel_source, g_source_unref);
-  }
-  if(t->wait) {
-    g_source_destroy(t->wait);
-    g_clear_pointer(&t->wait, g_source_unref);
-  }
+  source_drop(&t->cancel_source);
+  source_drop(&t->wait);
   t->http = NULL;
   g_queue_push_tail(done, t);
 }
@@ -351,10 +348,7 @@ static gboolean on_socket_ready(int fd, GIOCondition cond, gpointer data)
 static void socket_free(gpointer data)
 {
   http_socket *s = data;
-  if(s->source) {
-    g_source_destroy(s->source);
-    g_source_unref(s->source);
-  }
+  source_drop(&s->source);
   g_free(s);
 }
 
@@ -375,10 +369,8 @@ static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, v
     g_hash_table_add(http->sockets, s);
     curl_multi_assign(http->multi, fd, s);
   }
-  else if(s->source) {
-    g_source_destroy(s->source);
-    g_clear_pointer(&s->source, g_source_unref);
-  }
+  else
+    source_drop(&s->source);
   GIOCondition cond = 0;
   if(what & CURL_POLL_IN)
     cond |= G_IO_IN;
@@ -408,10 +400,7 @@ static gboolean on_timer(gpointer data)
 static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
 {
   mp_http *http = userp;
-  if(http->timer) {
-    g_source_destroy(http->timer);
-    g_clear_pointer(&http->timer, g_source_unref);
-  }
+  source_drop(&http->timer);
   if(timeout_ms >= 0 && !http->closing) {
     http->timer = g_timeout_source_new((guint)MIN(timeout_ms, (long)G_MAXINT));
     g_source_set_callback(http->timer, on_timer, http, NULL);
@@ -1211,23 +1200,14 @@ void mp_http_free(mp_http *http)
     g_set_error(&t->error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s: cancelled: the client was closed",
                 t->where);
     t->defer = TRUE;
-    if(t->cancel_source) {
-      g_source_destroy(t->cancel_source);
-      g_clear_pointer(&t->cancel_source, g_source_unref);
-    }
-    if(t->wait) {
-      g_source_destroy(t->wait);
-      g_clear_pointer(&t->wait, g_source_unref);
-    }
+    source_drop(&t->cancel_source);
+    source_drop(&t->wait);
     t->http = NULL;
     g_queue_push_tail(&done, t);
   }
   g_hash_table_destroy(http->transfers);
   curl_multi_cleanup(http->multi);
-  if(http->timer) {
-    g_source_destroy(http->timer);
-    g_source_unref(http->timer);
-  }
+  source_drop(&http->timer);
   g_hash_table_destroy(http->sockets);
   g_main_context_unref(http->ctx);
   mp_config_free(http->cfg);
