@@ -241,6 +241,14 @@ static int login(term *t)
   return EXIT_OK;
 }
 
+/* The configuration, the client and a logged-in session: the start of
+ * every command that needs the resident. */
+static int open_session(term *t)
+{
+  int ec = open_client(t);
+  return ec ? ec : login(t);
+}
+
 /* End of every command: log out if logged in (a failure to tell the portal
  * is reported; the session is wiped here either way), close everything. */
 static int finish(term *t, int ec)
@@ -350,9 +358,7 @@ static int cmd_login(term *t, int argc)
 {
   if(argc != 1)
     return usage_error("login takes no arguments");
-  int ec = open_client(t);
-  if(!ec)
-    ec = login(t);
+  int ec = open_session(t);
   if(ec)
     return ec;
   gint64 left = mp_client_session_expires_in(t->client);
@@ -521,12 +527,11 @@ static attach_arg *parse_attach(const char *s)
   return a;
 }
 
-static JsonNode *read_json_file(const term *t, const char *path, GError **error)
+static JsonNode *read_json_file(const char *path, GError **error)
 {
   g_autoptr(JsonParser) p = json_parser_new();
   if(!json_parser_load_from_file(p, path, error))
     return NULL;
-  (void)t;
   return json_node_ref(json_parser_get_root(p));
 }
 
@@ -610,7 +615,7 @@ static int cmd_apply(term *t, int argc, char **argv)
   g_autoptr(mp_package_builder) b = mp_package_builder_new(proc_id, &e);
   if(!b)
     return fail(t, e);
-  g_autoptr(JsonNode) form = read_json_file(t, form_path, &e);
+  g_autoptr(JsonNode) form = read_json_file(form_path, &e);
   if(!form) {
     fprintf(stderr, "mynaterm: %s: %s\n", form_path, e->message);
     g_error_free(e);
@@ -722,9 +727,7 @@ static int cmd_status(term *t, int argc, char **argv)
 {
   if(argc > 2)
     return usage_error("status takes at most one ARRIVE_ID");
-  int ec = open_client(t);
-  if(!ec)
-    ec = login(t);
+  int ec = open_session(t);
   if(ec)
     return ec;
   if(argc == 2)
@@ -757,9 +760,7 @@ static int cmd_notices(term *t, int argc, char **argv)
 {
   if(argc != 1 && argc != 3)
     return usage_error("notices takes nothing, or ARRIVE_ID NOTICE_SUB_ID");
-  int ec = open_client(t);
-  if(!ec)
-    ec = login(t);
+  int ec = open_session(t);
   if(ec)
     return ec;
   if(argc == 3)
@@ -818,9 +819,7 @@ static int cmd_selfinfo(term *t, int argc, char **argv)
 {
   if(argc > 2)
     return usage_error("selfinfo takes at most one CATEGORY");
-  int ec = open_client(t);
-  if(!ec)
-    ec = login(t);
+  int ec = open_session(t);
   if(ec)
     return ec;
   if(argc == 2)
@@ -847,9 +846,7 @@ static int cmd_records(term *t, int argc, char **argv)
   }
   if(optind != argc)
     return usage_error("records takes options only");
-  int ec = open_client(t);
-  if(!ec)
-    ec = login(t);
+  int ec = open_session(t);
   if(ec)
     return ec;
   return run_call(t, mp_call_records(from, to, 50, 0), show_outline);
@@ -871,9 +868,7 @@ static int cmd_withdraw(term *t, int argc, char **argv)
   }
   if(optind != argc - 1)
     return usage_error("withdraw needs one ARRIVE_ID");
-  int ec = open_client(t);
-  if(!ec)
-    ec = login(t);
+  int ec = open_session(t);
   if(ec)
     return ec;
   return run_call(t, mp_call_apply_withdraw(argv[optind], reason), show_outline);

@@ -41,14 +41,14 @@ typedef struct body_part {
 typedef enum {
   AUTH_NONE,       /* public route */
   AUTH_RESIDENT,   /* needs the session's token */
-  AUTH_TOKEN_BODY  /* /auth/v1: the body carries what is needed */
+  AUTH_TOKEN_BODY  /* /auth/v1: the body carries what is needed; OAuth-shaped
+                      errors, no envelope */
 } auth_kind;
 
 struct mp_call {
   char *method;
   char *path;
   auth_kind auth;
-  gboolean oauth;           /* /auth/v1: OAuth-shaped errors, no envelope */
   char *idempotency_key;
   char *content_type;
   GPtrArray *parts;         /* body_part * */
@@ -499,7 +499,7 @@ static mp_error code_for_login_refusal(const char *error)
 static mp_error code_for_status(const mp_call *call, const mp_problem *p)
 {
   guint s = p->http_status;
-  if(call->oauth && (s == 400 || s == 401))
+  if(call->auth == AUTH_TOKEN_BODY && (s == 400 || s == 401))
     return code_for_login_refusal(p->code);
   if(s == 403 && p->code && (!strcmp(p->code, "terminal_cert_invalid") ||
                              !strcmp(p->code, "terminal_mismatch")))
@@ -546,7 +546,7 @@ static mp_result *result_from_response(const mp_call *call, const mp_http_respon
   r->replayed = resp->replayed;
   r->attempts = resp->attempts;
   JsonObject *o = JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
-  if(!call->oauth && o && json_object_has_member(o, "results")) {
+  if(call->auth != AUTH_TOKEN_BODY && o && json_object_has_member(o, "results")) {
     r->results = json_node_ref(json_object_get_member(o, "results"));
     if(json_object_has_member(o, "resultset"))
       r->resultset = json_node_ref(json_object_get_member(o, "resultset"));
@@ -611,7 +611,7 @@ static void sync_end(sync_wait *w)
 
 /* ---- sending one call ---- */
 
-static mp_http_request *request_for(mp_client *c, const mp_call *call, const char *bearer)
+static mp_http_request *request_for(const mp_call *call, const char *bearer)
 {
   mp_http_request *req = mp_http_request_new(call->method, call->path);
   if(bearer)
@@ -627,7 +627,6 @@ static mp_http_request *request_for(mp_client *c, const mp_call *call, const cha
     else
       mp_http_request_add_file(req, bp->path, bp->base64);
   }
-  (void)c;
   return req;
 }
 
@@ -686,7 +685,7 @@ static void call_answered(GObject *src, GAsyncResult *res, gpointer user_data)
     return;
   }
   mp_result *r = result_from_response(st->call, resp, &e);
-  if(st->call->oauth) {
+  if(st->call->auth == AUTH_TOKEN_BODY) {
     /* /auth/v1 answers carry tokens: no copy outlives its use. */
     gsize n = 0;
     const void *data = g_bytes_get_data(resp->body, &n);
@@ -720,7 +719,7 @@ static void call_send(GTask *task)
       return;
     }
   }
-  mp_http_request *req = request_for(c, st->call, st->use_bearer ? c->access_token : NULL);
+  mp_http_request *req = request_for(st->call, st->use_bearer ? c->access_token : NULL);
   mp_http_send_async(c->http, req, g_task_get_cancellable(task), call_answered, task);
 }
 
@@ -764,7 +763,6 @@ mp_result *mp_client_call(mp_client *c, mp_call *call, GCancellable *cancellable
 static mp_call *oauth_call(const char *path, GString *json_body)
 {
   mp_call *call = call_new("POST", g_strdup(path), AUTH_TOKEN_BODY);
-  call->oauth = TRUE;
   call->content_type = g_strdup("application/json");
   call_add_bytes(call, bytes_wiped_from_string(json_body));
   return call;
