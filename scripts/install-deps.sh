@@ -52,6 +52,17 @@ PACKAGES=(
   libzip-dev libjpeg62-turbo-dev curl xmlsec1 zip unzip libcurl4-openssl-dev
   # Base: certificate store for HTTPS (apt, later network tests).
   ca-certificates
+  # Kiosk (kiosk-ui/app): GTK 4, the QR code of the receipt (libqrencode),
+  # sd_notify for the systemd watchdog (libsystemd), gettext's msgfmt for
+  # the translations, glib-compile-resources (libglib2.0-dev-bin, comes
+  # with libglib2.0-dev) and Japanese fonts.
+  libgtk-4-dev libqrencode-dev libsystemd-dev gettext fonts-noto-cjk
+  # Kiosk tests: a display without hardware (Xvfb), a private session bus
+  # and the accessibility bus the end-to-end tests drive the kiosk through
+  # (pyatspi), ImageMagick's import for whole-screen screenshots, zbarimg
+  # to read the receipt's QR code back.
+  xvfb xauth dbus at-spi2-core python3-pyatspi gir1.2-atspi-2.0 imagemagick
+  zbar-tools
 )
 
 die() { echo "$PROG: error: $*" >&2; exit 1; }
