@@ -72,6 +72,16 @@ bad (GError **error, const char *path, const char *group, const char *key, const
   return FALSE;
 }
 
+/* The value of key, or NULL when it is missing or empty ("not set"). */
+static char *
+get_string (GKeyFile *kf, const char *group, const char *key)
+{
+  char *v = g_key_file_get_string (kf, group, key, NULL);
+  if (v && !*v)
+    g_clear_pointer (&v, g_free);
+  return v;
+}
+
 static char *
 resolve_path (const char *dir, const char *value)
 {
@@ -84,7 +94,7 @@ static gboolean
 get_bool (GKeyFile *kf, const char *path, const char *group, const char *key,
           gboolean *out, GError **error)
 {
-  g_autofree char *v = g_key_file_get_value (kf, group, key, NULL);
+  g_autofree char *v = get_string (kf, group, key);
   if (!v)
     return TRUE;
   if (!strcmp (v, "true"))
@@ -100,7 +110,7 @@ static gboolean
 get_uint (GKeyFile *kf, const char *path, const char *group, const char *key,
           guint min, guint max, guint *out, GError **error)
 {
-  g_autofree char *v = g_key_file_get_value (kf, group, key, NULL);
+  g_autofree char *v = get_string (kf, group, key);
   guint64 n;
   if (!v)
     return TRUE;
@@ -161,7 +171,7 @@ read_kiosk_groups (KioskConfig *cfg, GKeyFile *kf, const char *path, GError **er
       g_autofree char *profile = NULL;
       if (!check_keys (kf, path, "card", CARD_KEYS, error))
         return FALSE;
-      source = g_key_file_get_value (kf, "card", "source", NULL);
+      source = get_string (kf, "card", "source");
       if (source)
         {
           if (!strcmp (source, "pcsc"))
@@ -173,10 +183,10 @@ read_kiosk_groups (KioskConfig *cfg, GKeyFile *kf, const char *path, GError **er
           else
             return bad (error, path, "card", "source", "must be pcsc, nfc or vcard");
         }
-      cfg->reader = g_key_file_get_string (kf, "card", "reader", NULL);
-      cfg->nfc_device = g_key_file_get_string (kf, "card", "nfc-device", NULL);
-      cfg->placement = g_key_file_get_string (kf, "card", "placement", NULL);
-      profile = g_key_file_get_string (kf, "card", "vcard-profile", NULL);
+      cfg->reader = get_string (kf, "card", "reader");
+      cfg->nfc_device = get_string (kf, "card", "nfc-device");
+      cfg->placement = get_string (kf, "card", "placement");
+      profile = get_string (kf, "card", "vcard-profile");
       if (profile)
         cfg->vcard_profile = resolve_path (dir, profile);
     }
@@ -197,7 +207,7 @@ read_kiosk_groups (KioskConfig *cfg, GKeyFile *kf, const char *path, GError **er
         return FALSE;
       if (cfg->idle_warning_s >= cfg->idle_timeout_s)
         return bad (error, path, "ui", "idle-warning-s", "must be shorter than idle-timeout-s");
-      lang = g_key_file_get_string (kf, "ui", "default-language", NULL);
+      lang = get_string (kf, "ui", "default-language");
       if (lang)
         {
           if (!g_strv_contains (LANGUAGES, lang))
@@ -206,7 +216,7 @@ read_kiosk_groups (KioskConfig *cfg, GKeyFile *kf, const char *path, GError **er
           g_free (cfg->default_language);
           cfg->default_language = g_steal_pointer (&lang);
         }
-      dirs = g_key_file_get_string (kf, "ui", "attachment-dirs", NULL);
+      dirs = get_string (kf, "ui", "attachment-dirs");
       if (dirs)
         {
           g_auto (GStrv) parts = g_strsplit (dirs, ";", -1);
@@ -226,8 +236,10 @@ read_kiosk_groups (KioskConfig *cfg, GKeyFile *kf, const char *path, GError **er
               g_strv_builder_add (b, abs);
             }
           cfg->attachment_dirs = g_strv_builder_end (b);
+          if (!cfg->attachment_dirs[0])
+            g_clear_pointer (&cfg->attachment_dirs, g_strfreev);
         }
-      cfg->staff_pin_hash = g_key_file_get_string (kf, "ui", "staff-pin-hash", NULL);
+      cfg->staff_pin_hash = get_string (kf, "ui", "staff-pin-hash");
       if (cfg->staff_pin_hash)
         {
           guint it;

@@ -111,6 +111,32 @@ test_mistakes_named (void)
     }
 }
 
+/* The shipped config/mynaterm.conf: its [card] and [ui] groups, with their
+ * empty values meaning "not set", load as the defaults. */
+static void
+test_shipped_file_groups (void)
+{
+  g_autofree char *shipped = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KioskConfig) cfg = NULL;
+  const char *groups;
+
+  g_assert_true (g_file_get_contents (MYNA_SOURCE_DIR "/config/mynaterm.conf", &shipped, NULL, NULL));
+  groups = strstr (shipped, "\n[card]");
+  g_assert_nonnull (groups);
+  path = write_config (groups + 1);
+  cfg = kiosk_config_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cfg->card_source, ==, KIOSK_CARD_SOURCE_PCSC);
+  g_assert_null (cfg->reader);
+  g_assert_null (cfg->placement);
+  g_assert_null (cfg->attachment_dirs);
+  g_assert_null (cfg->staff_pin_hash);
+  g_assert_cmpuint (cfg->idle_timeout_s, ==, 120);
+  g_assert_cmpstr (cfg->default_language, ==, "ja");
+}
+
 static void
 test_file_that_is_not_a_key_file (void)
 {
@@ -168,6 +194,7 @@ main (int argc, char **argv)
   g_test_add_func ("/config/defaults", test_defaults_without_card_and_ui_groups);
   g_test_add_func ("/config/every-key-read", test_every_key_read);
   g_test_add_func ("/config/mistakes-named", test_mistakes_named);
+  g_test_add_func ("/config/shipped-file-groups", test_shipped_file_groups);
   g_test_add_func ("/config/not-a-key-file", test_file_that_is_not_a_key_file);
   g_test_add_func ("/config/staff-pin-hash-round-trip", test_staff_pin_hash_round_trip);
   rc = g_test_run ();
