@@ -38,18 +38,18 @@ struct _KioskWindow
   GtkApplicationWindow parent_instance;
 
   /* template */
-  GtkRevealer *demo_revealer;
+  GtkWidget *demo_revealer;
   GtkToggleButton *demo_card_toggle;
   GtkLabel *top_title;
   GtkToggleButton *large_text_toggle;
   GtkToggleButton *contrast_toggle;
   GtkWidget *end_button;
-  GtkRevealer *idle_revealer;
+  GtkWidget *idle_revealer;
   GtkLabel *idle_label;
   GtkWidget *idle_continue;
   GtkStack *stack;
   KioskCardGuide *wait_guide;
-  GtkRevealer *keyboard_revealer;
+  GtkBox *keyboard_revealer;
 
   /* pages made in code */
   KioskAttractPage *attract;
@@ -173,7 +173,21 @@ request_screenshot (KioskWindow *self, const char *what)
 static void
 show_page (KioskWindow *self, GtkWidget *page, const char *name)
 {
-  gtk_stack_set_visible_child (self->stack, page);
+  /* Pages sit in a scroller (add_page), the card-wait box directly. Only
+   * the screen shown is visible: the others are then not presented to
+   * assistive technologies either (GTK presents hidden stack pages that
+   * are merely not mapped). */
+  GtkWidget *child = page;
+  while (child && gtk_widget_get_parent (child) != GTK_WIDGET (self->stack))
+    child = gtk_widget_get_parent (child);
+  if (!child)
+    child = page;
+  gtk_widget_set_visible (child, TRUE);
+  gtk_stack_set_visible_child (self->stack, child);
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (self->stack)); c;
+       c = gtk_widget_get_next_sibling (c))
+    if (c != child)
+      gtk_widget_set_visible (c, FALSE);
   /* The screen's name is the window's accessible description, so that an
    * assistive tool (and the end-to-end tests) can tell where the flow is. */
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
@@ -462,7 +476,7 @@ enter_state (KioskWindow *self, KioskState from, KioskState state)
 
   gtk_widget_set_visible (self->end_button, in_session);
   kiosk_idle_set_enabled (self->idle, state != KIOSK_STATE_ATTRACT);
-  gtk_revealer_set_reveal_child (self->keyboard_revealer, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->keyboard_revealer), FALSE);
   kiosk_watchdog_status (name);
 
   switch (state)
@@ -679,7 +693,7 @@ static void
 on_idle_continue (KioskWindow *self)
 {
   kiosk_idle_reset (self->idle);
-  gtk_revealer_set_reveal_child (self->idle_revealer, FALSE);
+  gtk_widget_set_visible (self->idle_revealer, FALSE);
 }
 
 /* ---- idle ---- */
@@ -692,19 +706,19 @@ on_idle_warning (KioskWindow *self, guint seconds_left)
       "The session will end in %u seconds and everything will be cleared. Touch the screen to continue.",
       seconds_left), seconds_left);
   gtk_label_set_label (self->idle_label, text);
-  gtk_revealer_set_reveal_child (self->idle_revealer, TRUE);
+  gtk_widget_set_visible (self->idle_revealer, TRUE);
 }
 
 static void
 on_idle_resumed (KioskWindow *self)
 {
-  gtk_revealer_set_reveal_child (self->idle_revealer, FALSE);
+  gtk_widget_set_visible (self->idle_revealer, FALSE);
 }
 
 static void
 on_idle_timeout (KioskWindow *self)
 {
-  gtk_revealer_set_reveal_child (self->idle_revealer, FALSE);
+  gtk_widget_set_visible (self->idle_revealer, FALSE);
   dispatch (self, KIOSK_EVENT_IDLE_TIMEOUT);
 }
 
@@ -729,18 +743,18 @@ on_focus_changed (KioskWindow *self)
       /* Focus moved to a button of the keyboard itself: keep it up. */
       GtkWidget *f = gtk_root_get_focus (GTK_ROOT (self));
       if (!f || !gtk_widget_is_ancestor (f, GTK_WIDGET (self->keyboard)))
-        gtk_revealer_set_reveal_child (self->keyboard_revealer, FALSE);
+        gtk_widget_set_visible (GTK_WIDGET (self->keyboard_revealer), FALSE);
       return;
     }
   kiosk_keyboard_set_layout (self->keyboard, layout);
   kiosk_keyboard_set_target (self->keyboard, GTK_EDITABLE (w));
-  gtk_revealer_set_reveal_child (self->keyboard_revealer, TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->keyboard_revealer), TRUE);
 }
 
 static void
 on_keyboard_done (KioskWindow *self)
 {
-  gtk_revealer_set_reveal_child (self->keyboard_revealer, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->keyboard_revealer), FALSE);
   kiosk_keyboard_set_target (self->keyboard, NULL);
 }
 
@@ -837,16 +851,41 @@ static void
 on_realize (KioskWindow *self)
 {
   GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
-  if (clock)
-    g_signal_connect_object (clock, "after-paint", G_CALLBACK (on_first_frame), self, 0);
+  const char *name = kiosk_state_name (kiosk_flow_get_state (self->flow));
+
+  if (!clock)
+    return;
+  if (g_getenv ("KIOSK_DEBUG_SIZES"))
+    for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (self->stack)); c; c = gtk_widget_get_next_sibling (c))
+      {
+        int mw, nw, mh, nh;
+        gtk_widget_measure (c, GTK_ORIENTATION_HORIZONTAL, -1, &mw, &nw, NULL, NULL);
+        gtk_widget_measure (c, GTK_ORIENTATION_VERTICAL, -1, &mh, &nh, NULL, NULL);
+        g_printerr ("size %s: min %dx%d nat %dx%d\n", G_OBJECT_TYPE_NAME (c), mw, mh, nw, nh);
+      }
+  g_signal_connect_object (clock, "after-paint", G_CALLBACK (on_first_frame), self, 0);
+  /* The first screen was chosen before there was a frame clock. */
+  request_screenshot (self, name);
+  if (kiosk_timing_enabled ())
+    {
+      g_autofree char *mark = g_strconcat ("painted:", name, NULL);
+      after_next_paint (self, mark, FALSE);
+    }
 }
 
 /* ---- construction ---- */
 
+/* Every screen scrolls vertically when it does not fit (large text, a long
+ * form): a screen never grows the window beyond the display. */
 static GtkWidget *
 add_page (KioskWindow *self, GtkWidget *page, const char *name)
 {
-  gtk_stack_add_named (self->stack, page, name);
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), page);
+  gtk_stack_add_named (self->stack, scroller, name);
   return page;
 }
 
@@ -876,7 +915,7 @@ kiosk_window_new (GtkApplication *app, const KioskWindowSetup *setup)
   self->staff_pin = KIOSK_PIN_PAGE (add_page (self, kiosk_pin_page_new (KIOSK_PIN_STAFF), "staff-pin"));
   self->admin = KIOSK_ADMIN_PAGE (add_page (self, kiosk_admin_page_new (), "admin"));
   self->keyboard = KIOSK_KEYBOARD (kiosk_keyboard_new (KIOSK_KEYBOARD_LATIN));
-  gtk_revealer_set_child (self->keyboard_revealer, GTK_WIDGET (self->keyboard));
+  gtk_box_append (self->keyboard_revealer, GTK_WIDGET (self->keyboard));
 
   kiosk_search_page_set_client (self->search, client);
   kiosk_procedure_page_set_client (self->procedure, client);
@@ -925,7 +964,7 @@ kiosk_window_new (GtkApplication *app, const KioskWindowSetup *setup)
   kiosk_attract_page_set_notice (self->attract, setup->notice);
   gtk_toggle_button_set_active (self->large_text_toggle, setup->large_text);
   gtk_toggle_button_set_active (self->contrast_toggle, setup->high_contrast);
-  gtk_revealer_set_reveal_child (self->demo_revealer, self->demo);
+  gtk_widget_set_visible (self->demo_revealer, self->demo);
   on_monitor_notify (self);
   enter_state (self, KIOSK_STATE_ATTRACT, KIOSK_STATE_ATTRACT);
   /* A card already in the reader when the kiosk (or this window) starts is
