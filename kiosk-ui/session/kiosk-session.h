@@ -15,6 +15,12 @@
  * Errors are GErrors of MP_ERROR (card failures as MP_ERROR_CARD with the
  * myna_rv in mp_problem.card_rv), or G_IO_ERROR_CANCELLED after
  * kiosk_session_end or a cancelled GCancellable.
+ *
+ * Signals:
+ *   "ended" ()  after kiosk_session_end, once the card of the session that
+ *               ended is closed (reset and released) and every card
+ *               operation queued before the end has finished. The portal's
+ *               logout may still be on its way: the tokens are wiped already.
  */
 #pragma once
 
@@ -93,16 +99,19 @@ gboolean kiosk_session_submit_finish (KioskSession *self, GAsyncResult *result,
                                       int *tries_left, GError **error);
 
 /* Deliver what waits in the outbox (earlier sessions' entries go with the
- * terminal certificate). For the idle kiosk and the staff view. */
+ * terminal certificate). For the idle kiosk and the staff view. Only
+ * cancellable cancels it: kiosk_session_end does not (it is not the
+ * resident's operation). */
 void kiosk_session_deliver_pending_async (KioskSession *self, GCancellable *cancellable,
                                           GAsyncReadyCallback callback, gpointer user_data);
 gboolean kiosk_session_deliver_pending_finish (KioskSession *self, GAsyncResult *result,
                                                mp_delivery *delivery, GError **error);
 
 /* End the resident's session now: cancel what runs (callbacks see
- * G_IO_ERROR_CANCELLED), log out at the portal without waiting for it, wipe
- * the tokens, release the card with a reset (so no verified PIN survives).
- * Safe to call at any time, also twice. Emits "ended". */
+ * G_IO_ERROR_CANCELLED; deliver_pending goes on), log out at the portal
+ * without waiting for it, wipe the tokens, release the card with a reset
+ * (so no verified PIN survives). Safe to call at any time, also twice.
+ * Emits "ended". */
 void kiosk_session_end (KioskSession *self);
 
 /* Whether a card session is open (between a successful begin and end). */
