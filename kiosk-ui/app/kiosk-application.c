@@ -19,9 +19,6 @@
 #include "mynacard/secret.h"
 #include "mynaportal/outbox.h"
 
-/* How often the outbox is tried while nobody is at the counter. */
-#define DELIVERY_INTERVAL_S 60
-
 struct _KioskApplication
 {
   GtkApplication parent_instance;
@@ -232,7 +229,7 @@ kiosk_application_activate (GApplication *app)
     g_warning ("cannot make %s", self->screenshot_dir);
 
   self->delivery_cancellable = g_cancellable_new ();
-  self->delivery_source = g_timeout_add_seconds (DELIVERY_INTERVAL_S, on_delivery_tick, self);
+  self->delivery_source = g_timeout_add_seconds (self->config->delivery_interval_s, on_delivery_tick, self);
   present_window (self, self->language, NULL);
   if (self->exit_after_startup)
     {

@@ -27,6 +27,7 @@ kiosk_config_new (void)
   cfg->card_source = KIOSK_CARD_SOURCE_PCSC;
   cfg->idle_timeout_s = 120;
   cfg->idle_warning_s = 20;
+  cfg->delivery_interval_s = 60;
   cfg->default_language = g_strdup ("ja");
   cfg->fullscreen = TRUE;
   return cfg;
@@ -62,7 +63,8 @@ kiosk_card_source_name (KioskCardSource source)
 
 static const char *const CARD_KEYS[] = { "source", "reader", "nfc-device", "vcard-profile", "placement", NULL };
 static const char *const UI_KEYS[] = { "idle-timeout-s", "idle-warning-s", "default-language", "fullscreen",
-                                       "attachment-dirs", "staff-pin-hash", "high-contrast", "large-text", NULL };
+                                       "attachment-dirs", "staff-pin-hash", "high-contrast", "large-text",
+                                       "delivery-interval-s", NULL };
 static const char *const LANGUAGES[] = { "ja", "en", "zh_CN", "ko", "es", "pt_BR", NULL };
 
 static gboolean
@@ -199,8 +201,9 @@ read_kiosk_groups (KioskConfig *cfg, GKeyFile *kf, const char *path, GError **er
       g_autofree char *dirs = NULL;
       if (!check_keys (kf, path, "ui", UI_KEYS, error))
         return FALSE;
-      if (!get_uint (kf, path, "ui", "idle-timeout-s", 30, 3600, &cfg->idle_timeout_s, error)
-          || !get_uint (kf, path, "ui", "idle-warning-s", 5, 120, &cfg->idle_warning_s, error)
+      if (!get_uint (kf, path, "ui", "idle-timeout-s", 10, 3600, &cfg->idle_timeout_s, error)
+          || !get_uint (kf, path, "ui", "idle-warning-s", 3, 120, &cfg->idle_warning_s, error)
+          || !get_uint (kf, path, "ui", "delivery-interval-s", 5, 86400, &cfg->delivery_interval_s, error)
           || !get_bool (kf, path, "ui", "fullscreen", &cfg->fullscreen, error)
           || !get_bool (kf, path, "ui", "high-contrast", &cfg->high_contrast, error)
           || !get_bool (kf, path, "ui", "large-text", &cfg->large_text, error))

@@ -34,8 +34,10 @@ typedef struct {
                                    NULL: a generic guide for the reader kind */
 
   /* [ui] */
-  guint idle_timeout_s;         /* idle-timeout-s: default 120, 30..3600 */
-  guint idle_warning_s;         /* idle-warning-s: countdown before it, default 20 */
+  guint idle_timeout_s;         /* idle-timeout-s: default 120, 10..3600 */
+  guint idle_warning_s;         /* idle-warning-s: countdown before it, default 20, 3..120 */
+  guint delivery_interval_s;    /* delivery-interval-s: how often the outbox is
+                                   tried while nobody is at the counter; default 60 */
   char *default_language;       /* default-language: ja (default), en, zh_CN, ko, es, pt_BR */
   gboolean fullscreen;          /* fullscreen: default true */
   char **attachment_dirs;       /* attachment-dirs: the folders attachments may

@@ -53,7 +53,7 @@ def kiosk_exe():
 def write_config(path, portal=None, reader=None, source="pcsc", vcard_profile=None,
                  outbox=None, idle_timeout=120, idle_warning=20, city="102016",
                  attachment_dirs=None, staff_pin_hash=None, terminal="kiosk-test-01",
-                 url=None):
+                 url=None, delivery_interval=60):
     """A settings file for the kiosk: the portal of a PortalEnv (or url),
     the terminal's certificate from the test PKI, a card source."""
     term = os.path.join(pki_dir(), "terminals", terminal)
@@ -81,6 +81,7 @@ def write_config(path, portal=None, reader=None, source="pcsc", vcard_profile=No
     lines += ["[ui]",
               "idle-timeout-s=%d" % idle_timeout,
               "idle-warning-s=%d" % idle_warning,
+              "delivery-interval-s=%d" % delivery_interval,
               "fullscreen=false"]
     if attachment_dirs:
         lines.append("attachment-dirs=%s" % ";".join(attachment_dirs))

@@ -35,6 +35,7 @@ test_defaults_without_card_and_ui_groups (void)
   g_assert_null (cfg->reader);
   g_assert_cmpuint (cfg->idle_timeout_s, ==, 120);
   g_assert_cmpuint (cfg->idle_warning_s, ==, 20);
+  g_assert_cmpuint (cfg->delivery_interval_s, ==, 60);
   g_assert_cmpstr (cfg->default_language, ==, "ja");
   g_assert_true (cfg->fullscreen);
   g_assert_null (cfg->attachment_dirs);
@@ -58,7 +59,7 @@ test_every_key_read (void)
                           "vcard-profile=card/profile.ini\nplacement=右側の読み取り機\n"
                           "[ui]\nidle-timeout-s=300\nidle-warning-s=30\ndefault-language=pt_BR\n"
                           "fullscreen=false\nattachment-dirs=docs; %s ;\nhigh-contrast=true\n"
-                          "large-text=true\n", scans);
+                          "large-text=true\ndelivery-interval-s=15\n", scans);
   path = write_config (text);
   cfg = kiosk_config_load (path, &error);
   g_assert_no_error (error);
@@ -76,6 +77,7 @@ test_every_key_read (void)
   g_assert_false (cfg->fullscreen);
   g_assert_true (cfg->high_contrast);
   g_assert_true (cfg->large_text);
+  g_assert_cmpuint (cfg->delivery_interval_s, ==, 15);
   g_assert_cmpuint (g_strv_length (cfg->attachment_dirs), ==, 2);
   g_assert_cmpstr (cfg->attachment_dirs[0], ==, docs);
   g_assert_cmpstr (cfg->attachment_dirs[1], ==, scans);
@@ -90,7 +92,8 @@ test_mistakes_named (void)
     { "[card]\nsorce=pcsc\n", "[card] sorce: unknown key" },
     { "[card]\nsource=usb\n", "[card] source: must be pcsc, nfc or vcard" },
     { "[card]\nsource=vcard\n", "[card] vcard-profile: is needed" },
-    { "[ui]\nidle-timeout-s=10\n", "[ui] idle-timeout-s: must be a whole number from 30 to 3600" },
+    { "[ui]\nidle-timeout-s=9\n", "[ui] idle-timeout-s: must be a whole number from 10 to 3600" },
+    { "[ui]\ndelivery-interval-s=1\n", "[ui] delivery-interval-s: must be a whole number from 5 to 86400" },
     { "[ui]\nidle-timeout-s=60\nidle-warning-s=60\n", "[ui] idle-warning-s: must be shorter" },
     { "[ui]\nfullscreen=yes\n", "[ui] fullscreen: must be true or false" },
     { "[ui]\ndefault-language=fr\n", "[ui] default-language: must be one of" },
