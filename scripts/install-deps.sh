@@ -60,9 +60,13 @@ PACKAGES=(
   # Kiosk tests: a display without hardware (Xvfb), a private session bus
   # and the accessibility bus the end-to-end tests drive the kiosk through
   # (pyatspi), ImageMagick's import for whole-screen screenshots, zbarimg
-  # to read the receipt's QR code back.
+  # to read the receipt's QR code back, xdotool for real key presses and
+  # taps (controls GTK 4.8 gives no accessible action, the lockdown test).
   xvfb xauth dbus at-spi2-core python3-pyatspi gir1.2-atspi-2.0 imagemagick
-  zbar-tools
+  zbar-tools xdotool
+  # Kiosk tests: the printed receipt is exported to PDF and read back
+  # (pdftotext, pdftoppm).
+  poppler-utils
 )
 
 die() { echo "$PROG: error: $*" >&2; exit 1; }

@@ -6,8 +6,10 @@
  * resident can photograph. Pending: "申請は署名済みで、この端末に保管しま
  * した" - it will be sent when the portal can be reached; no arrive_id yet,
  * the outbox entry number instead. A "Print" button, shown only when GTK
- * finds a printer, prints the same receipt through GtkPrintOperation
- * (GTK's print dialog).
+ * finds a real printer (CUPS; GTK's virtual "Print to File" does not
+ * count), prints the same receipt through GtkPrintOperation straight to
+ * that printer, without GTK's print dialog (whose "Print to File" and
+ * settings are not for a resident).
  *
  * Signals:
  *   "done" ()   "Finish" (end the session) was pressed
