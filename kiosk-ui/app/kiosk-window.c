@@ -855,14 +855,6 @@ on_realize (KioskWindow *self)
 
   if (!clock)
     return;
-  if (g_getenv ("KIOSK_DEBUG_SIZES"))
-    for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (self->stack)); c; c = gtk_widget_get_next_sibling (c))
-      {
-        int mw, nw, mh, nh;
-        gtk_widget_measure (c, GTK_ORIENTATION_HORIZONTAL, -1, &mw, &nw, NULL, NULL);
-        gtk_widget_measure (c, GTK_ORIENTATION_VERTICAL, -1, &mh, &nh, NULL, NULL);
-        g_printerr ("size %s: min %dx%d nat %dx%d\n", G_OBJECT_TYPE_NAME (c), mw, mh, nw, nh);
-      }
   g_signal_connect_object (clock, "after-paint", G_CALLBACK (on_first_frame), self, 0);
   /* The first screen was chosen before there was a frame clock. */
   request_screenshot (self, name);

@@ -7,6 +7,8 @@
 
 #include "kiosk-applications-page.h"
 
+#include "kiosk-a11y.h"
+
 #include <glib/gi18n-lib.h>
 
 #include "kiosk-browse-util.h"
@@ -382,6 +384,7 @@ static void
 kiosk_applications_page_init (KioskApplicationsPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  kiosk_a11y_track_stack (self->stack);
 }
 
 GtkWidget *

@@ -13,6 +13,8 @@
 
 #include "kiosk-home-page.h"
 
+#include "kiosk-a11y.h"
+
 #include <glib/gi18n-lib.h>
 
 #include "kiosk-applications-page.h"
@@ -339,6 +341,7 @@ static void
 kiosk_home_page_init (KioskHomePage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  kiosk_a11y_track_stack (self->stack);
   show_tiles (self);
 }
 

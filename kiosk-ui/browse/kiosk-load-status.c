@@ -2,6 +2,8 @@
 
 #include "kiosk-load-status.h"
 
+#include "kiosk-a11y.h"
+
 #include <glib/gi18n-lib.h>
 
 #include "kiosk-browse-util.h"
@@ -93,6 +95,7 @@ static void
 kiosk_load_status_init (KioskLoadStatus *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  kiosk_a11y_track_stack (self->stack);
   self->kind = KIOSK_LOAD_STATUS_NONE;
 }
 

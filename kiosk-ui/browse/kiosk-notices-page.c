@@ -7,6 +7,8 @@
 
 #include "kiosk-notices-page.h"
 
+#include "kiosk-a11y.h"
+
 #include <glib/gi18n-lib.h>
 
 #include "kiosk-browse-util.h"
@@ -373,6 +375,7 @@ static void
 kiosk_notices_page_init (KioskNoticesPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  kiosk_a11y_track_stack (self->stack);
 }
 
 GtkWidget *

@@ -14,6 +14,8 @@
 
 #include "kiosk-procedure-page.h"
 
+#include "kiosk-a11y.h"
+
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
@@ -450,6 +452,7 @@ static void
 kiosk_procedure_page_init (KioskProcedurePage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  kiosk_a11y_track_stack (self->stack);
   forget_content (self);
 }
 

@@ -7,6 +7,8 @@
 
 #include "kiosk-records-page.h"
 
+#include "kiosk-a11y.h"
+
 #include <glib/gi18n-lib.h>
 
 #include "kiosk-browse-util.h"
@@ -222,6 +224,7 @@ static void
 kiosk_records_page_init (KioskRecordsPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  kiosk_a11y_track_stack (self->stack);
 }
 
 GtkWidget *

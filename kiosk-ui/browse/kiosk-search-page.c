@@ -10,6 +10,8 @@
 
 #include "kiosk-search-page.h"
 
+#include "kiosk-a11y.h"
+
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
@@ -395,6 +397,7 @@ static void
 kiosk_search_page_init (KioskSearchPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  kiosk_a11y_track_stack (self->stack);
   kiosk_keyboard_tag (GTK_WIDGET (self->city_entry), KIOSK_KEYBOARD_NUMBER);
   kiosk_keyboard_tag (GTK_WIDGET (self->keyword_entry), KIOSK_KEYBOARD_KANA);
 }

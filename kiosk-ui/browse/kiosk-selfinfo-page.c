@@ -8,6 +8,8 @@
 
 #include "kiosk-selfinfo-page.h"
 
+#include "kiosk-a11y.h"
+
 #include <glib/gi18n-lib.h>
 
 #include "kiosk-browse-util.h"
@@ -309,6 +311,7 @@ static void
 kiosk_selfinfo_page_init (KioskSelfinfoPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  kiosk_a11y_track_stack (self->stack);
 }
 
 GtkWidget *

@@ -4,9 +4,10 @@
  * LC_MESSAGES locale is "C" (then it ignores LANGUAGE). A kiosk started
  * without a locale (systemd units, CI) is in "C", so LC_MESSAGES is moved
  * to C.UTF-8, which glibc (>= 2.35) always has. Catalogues are read as
- * UTF-8 whatever LC_CTYPE says. After LANGUAGE changes, setlocale() is
- * called again: that is what tells glibc to drop the translations it has
- * cached. */
+ * UTF-8 whatever LC_CTYPE says. After LANGUAGE changes, glibc must be told
+ * to drop the translations it has cached: the documented way is to bump
+ * _nl_msg_cat_cntr (setlocale() to the same locale does not: glibc returns
+ * early when nothing changes). */
 
 #include "kiosk-i18n.h"
 
@@ -25,6 +26,10 @@ static const KioskLanguage LANGUAGES[] = {
 };
 
 static const KioskLanguage *current;
+
+/* glibc's counter of catalogue changes (GNU gettext's manual, "Being a
+ * gettext grok"): incrementing it invalidates gettext's cache. */
+extern int _nl_msg_cat_cntr;
 
 const KioskLanguage *
 kiosk_i18n_languages (guint *n_out)
@@ -69,15 +74,13 @@ gboolean
 kiosk_i18n_set_language (const char *code)
 {
   const KioskLanguage *lang = kiosk_i18n_find (code);
-  g_autofree char *saved = NULL;
 
   if (!lang)
     return FALSE;
   /* English is the catalogue's own language: "en" still goes through
    * LANGUAGE so that a fallback never lands in another language. */
   g_setenv ("LANGUAGE", lang->code, TRUE);
-  saved = g_strdup (setlocale (LC_MESSAGES, NULL));
-  setlocale (LC_MESSAGES, saved);
+  ++_nl_msg_cat_cntr;
   current = lang;
   return TRUE;
 }

@@ -9,6 +9,8 @@
 
 #include "kiosk-form-page.h"
 
+#include "kiosk-a11y.h"
+
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -879,6 +881,7 @@ static void
 kiosk_form_page_init (KioskFormPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  kiosk_a11y_track_stack (self->stack);
   self->sections = g_ptr_array_new ();
   self->rows = g_ptr_array_new ();
   self->section_by_id = g_hash_table_new (g_str_hash, g_str_equal);

@@ -11,6 +11,8 @@
 
 #include "kiosk-receipt-page.h"
 
+#include "kiosk-a11y.h"
+
 #include <glib/gi18n-lib.h>
 #include <gtk/gtkunixprint.h>
 
@@ -367,6 +369,7 @@ static void
 kiosk_receipt_page_init (KioskReceiptPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  kiosk_a11y_track_stack (self->state_stack);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Receipt"), -1);
   start_printer_search (self);

@@ -22,6 +22,7 @@
   visible). Text goes in through the
   EditableText interface, as an on-screen keyboard would put it.
 - Only the kiosk process this module started is stopped.
+- MYNA_KIOSK_ECHO=1 copies the kiosk's standard error to the test's.
 
 Uses Debian's /usr/bin/python3 with python3-pyatspi.
 """
@@ -30,11 +31,13 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 
 import pyatspi
+from gi.repository import GLib
 
 from pcscenv import build_dir, pki_dir
 
@@ -44,6 +47,21 @@ MARK_RE = re.compile(r"^kiosk-timing: (\S+) ([0-9.]+)$")
 
 class KioskError(AssertionError):
     pass
+
+
+def _pump():
+    """Read what the accessibility bus has sent: libatspi learns of new
+    applications from the registry's events, and a client that never reads
+    its events is eventually dropped by the bus."""
+    ctx = GLib.MainContext.default()
+    while ctx.pending():
+        ctx.iteration(False)
+
+
+def _fail(kiosk, message):
+    if kiosk.failure_shot:
+        kiosk.snap(kiosk.failure_shot)
+    return KioskError(message)
 
 
 def kiosk_exe():
@@ -108,6 +126,10 @@ class Kiosk:
         self.cond = threading.Condition()
         self.log_path = os.path.join(self.dir, "kiosk.log")
         self._app = None
+        self._tree = None
+        self._tree_marks = -1
+        self._pressed = {}
+        self.failure_shot = None   # a screenshot path taken when a wait or search fails
 
     # -- lifetime --
 
@@ -135,6 +157,9 @@ class Kiosk:
             for raw in self.proc.stderr:
                 log.write(raw)
                 log.flush()
+                if os.environ.get("MYNA_KIOSK_ECHO") == "1":
+                    sys.stderr.buffer.write(raw)
+                    sys.stderr.flush()
                 line = raw.decode("utf-8", "replace").rstrip("\n")
                 m = MARK_RE.match(line)
                 with self.cond:
@@ -176,11 +201,11 @@ class Kiosk:
                 if r:
                     return r
                 if self.proc.poll() is not None and not self._pump.is_alive():
-                    raise KioskError("the kiosk ended (exit %s) while waiting for %s:\n%s"
+                    raise _fail(self, "the kiosk ended (exit %s) while waiting for %s:\n%s"
                                      % (self.proc.returncode, what, self.log()[-3000:]))
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise KioskError("timed out waiting for %s; last lines:\n%s"
+                    raise _fail(self, "timed out waiting for %s; last lines:\n%s"
                                      % (what, "\n".join(self.lines[-30:])))
                 self.cond.wait(min(left, 0.5))
 
@@ -238,85 +263,314 @@ class Kiosk:
         if self._app is None:
             deadline = time.monotonic() + WAIT_S
             while self._app is None:
+                _pump()
                 self._app = find()
                 if self._app is None:
                     if time.monotonic() > deadline:
-                        raise KioskError("the kiosk never appeared on the accessibility bus")
+                        desktop = pyatspi.Registry.getDesktop(0)
+                        seen = []
+                        for i in range(desktop.childCount):
+                            try:
+                                a = desktop.getChildAtIndex(i)
+                                seen.append((a.name, a.get_process_id()))
+                            except Exception as e:
+                                seen.append(("?", str(e)))
+                        raise _fail(self, "the kiosk (pid %d) never appeared on the accessibility "
+                                          "bus; there: %r" % (self.proc.pid, seen))
                     time.sleep(0.05)  # the registry has no event for a new application here
         return self._app
+
+    # Leaves for the searches here: their children (a button's label) are
+    # never what a test looks for, and skipping them halves the D-Bus calls.
+    LEAF_ROLES = ("label", "push button", "toggle button", "check box", "radio button",
+                  "text", "entry", "image", "spin button")
 
     def _walk(self, node, out, pred, depth=0):
         if node is None or depth > 60:
             return
         # GTK presents only visible widgets (the kiosk hides the screens not
         # shown), so everything in the tree is on the screen.
-        if pred(node):
+        try:
+            role = node.getRoleName()
+            name = node.name or ""
+            count = node.childCount
+        except Exception:
+            return
+        if pred(node, role, name):
             out.append(node)
-        for i in range(node.childCount):
-            self._walk(node.getChildAtIndex(i), out, pred, depth + 1)
-
-    def find_all(self, name=None, role=None, contains=None):
-        def pred(n):
+        if role in self.LEAF_ROLES and depth > 0:
+            return
+        for i in range(count):
             try:
-                if role is not None and n.getRoleName() != role:
-                    return False
-                nm = n.name or ""
-                if name is not None and nm != name:
-                    return False
-                if contains is not None and contains not in nm:
-                    return False
-                return True
+                child = node.getChildAtIndex(i)
             except Exception:
-                return False
-        out = []
-        self._walk(self.app(), out, pred)
-        return out
+                continue
+            self._walk(child, out, pred, depth + 1)
 
-    def find(self, name=None, role=None, contains=None, timeout=WAIT_S):
-        """The one showing accessible with this name (and role): waits until
-        it shows (screens change asynchronously)."""
+    def _index(self, fresh):
+        """Every presented accessible as (node, role, name), walked once per
+        screen (or again when asked: something looked for is not there yet)."""
+        marks = self.mark_count()
+        _pump()
+        if fresh or self._tree is None or self._tree_marks != marks:
+            out = []
+            self._walk(self.app(), out, lambda n, r, nm: True)
+            self._tree = []
+            for n in out:
+                try:
+                    self._tree.append((n, n.getRoleName(), n.name or ""))
+                except Exception:
+                    continue
+            self._tree_marks = marks
+        return self._tree
+
+    def find_all(self, name=None, role=None, contains=None, fresh=True):
+        return [n for n, r, nm in self._index(fresh)
+                if (role is None or r == role) and (name is None or nm == name)
+                and (contains is None or contains in nm)]
+
+    def find(self, name=None, role=None, contains=None, timeout=WAIT_S, cached=False):
+        """The one presented accessible with this name (and role): waits
+        until it is there (screens change asynchronously). cached: look in
+        the tree as last walked on this screen first (filling a form)."""
         deadline = time.monotonic() + timeout
+        fresh = not cached
         while True:
-            found = self.find_all(name, role, contains)
+            found = self.find_all(name, role, contains, fresh=fresh)
             if role is None and len(found) > 1:
                 # A button's label carries the button's name too.
                 found = [n for n in found if n.getRoleName() != "label"] or found
             if len(found) == 1:
-                return found[0]
-            if len(found) > 1:
-                raise KioskError("%d accessibles named %r (%s) are showing"
+                try:
+                    found[0].getState()    # still alive?
+                    return found[0]
+                except Exception:
+                    found = []
+            if len(found) > 1 and fresh:
+                raise _fail(self, "%d accessibles named %r (%s) are showing"
                                  % (len(found), name or contains, role))
             if time.monotonic() > deadline:
-                raise KioskError("no accessible named %r (%s) is showing; screen %s"
+                raise _fail(self, "no accessible named %r (%s) is showing; screen %s"
                                  % (name or contains, role, self.screen()))
-            time.sleep(0.05)  # polling the tree: AT-SPI gives no event for "shows now"
+            if fresh:
+                time.sleep(0.05)  # polling the tree: AT-SPI gives no event for "shows now"
+            fresh = True
 
-    def click(self, name, role=None, timeout=WAIT_S):
+    def wait_gone(self, name=None, role=None, contains=None, timeout=WAIT_S):
+        """Wait until nothing so named is presented any more."""
+        deadline = time.monotonic() + timeout
+        while self.find_all(name, role, contains):
+            if time.monotonic() > deadline:
+                raise _fail(self, "%r is still showing; screen %s" % (name or contains, self.screen()))
+            time.sleep(0.05)  # polling the tree: AT-SPI gives no event for "gone now"
+
+    def click(self, name, role=None, timeout=WAIT_S, cached=False):
         """Press a button (or toggle) as a finger would: once it can be
         pressed. A control the kiosk has not enabled yet (a confirm key
         waiting for the last digit to arrive) is waited for, not skipped."""
-        node = self.find(name, role)
+        node = self.find(name, role, cached=cached)
         deadline = time.monotonic() + timeout
         while not node.getState().contains(pyatspi.STATE_SENSITIVE):
             if time.monotonic() > deadline:
-                raise KioskError("%r never became pressable; screen %s" % (name, self.screen()))
+                raise _fail(self, "%r never became pressable; screen %s" % (name, self.screen()))
             time.sleep(0.02)  # sensitivity changes send no event we can wait on here
-        action = node.queryAction()
-        for i in range(action.nActions):
+        return self.press(node)
+
+    def set_text(self, name, text, role=None, cached=False):
+        node = self.find(name, role, cached=cached)
+        node.queryEditableText().setTextContents(text)
+        return node
+
+    def find_in(self, parent, name=None, role=None, contains=None):
+        """The one accessible under parent with this name (and role)."""
+        out = []
+        def pred(n, r, nm):
+            return ((role is None or r == role) and (name is None or nm == name)
+                    and (contains is None or contains in nm))
+        self._walk(parent, out, pred)
+        if role is None and len(out) > 1:
+            out = [n for n in out if n.getRoleName() != "label"] or out
+        if len(out) != 1:
+            raise _fail(self, "%d accessibles named %r under %r" % (len(out), name or contains, parent.name))
+        return out[0]
+
+    def press(self, node):
+        """Press an accessible already found (see click): through its
+        accessible action, or, for controls GTK 4.8 gives none (check and
+        radio buttons), with the focus on it and a real Space key press."""
+        try:
+            action = node.queryAction()
+            n = action.nActions
+        except NotImplementedError:
+            n = 0
+        if n == 0:
+            return self.tap(node)
+        # GtkButton ignores an activation while it still shows its previous
+        # one as pressed (250 ms): a finger cannot press one key twice
+        # faster either. Wait that out for a key pressed again.
+        key = (node.parent.name if node.parent else None, node.name, node.getIndexInParent())
+        last = self._pressed.get(key)
+        if last is not None:
+            left = 0.3 - (time.monotonic() - last)
+            if left > 0:
+                time.sleep(left)
+        self._pressed[key] = time.monotonic()
+        for i in range(n):
             if action.getName(i) in ("click", "press", "activate", "toggle"):
                 action.doAction(i)
                 return node
         action.doAction(0)
         return node
 
-    def set_text(self, name, text, role=None):
-        node = self.find(name, role)
+    def tap(self, node):
+        """A real pointer click in the middle of node, as a finger taps it.
+        When node lies outside the part of its scrolled page on the screen,
+        the page is first scrolled with the wheel (a swipe), as a resident
+        would. The kiosk's window has no window manager around it, so window
+        and screen coordinates agree."""
+        pane = node.parent
+        while pane is not None and pane.getRoleName() != "scroll pane":
+            pane = pane.parent
+        for _ in range(200):
+            ext = node.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+            if ext.width <= 0 or ext.height <= 0:
+                raise _fail(self, "%r has no place on the screen to tap" % node.name)
+            cy = ext.y + ext.height // 2
+            if pane is None:
+                break
+            view = pane.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+            if view.y + 8 <= cy <= view.y + view.height - 8:
+                break
+            wheel = "5" if cy > view.y + view.height - 8 else "4"
+            subprocess.run(["xdotool", "mousemove", str(view.x + view.width // 2),
+                            str(view.y + view.height // 2), "click", wheel], check=True)
+            self._settle()
+        else:
+            raise _fail(self, "could not scroll %r into view" % node.name)
+        subprocess.run(["xdotool", "mousemove", str(ext.x + ext.width // 2), str(cy),
+                        "click", "1"], check=True)
+        self._settle()
+        return node
+
+    def _settle(self):
+        """Let the kiosk handle what came before: an AT-SPI round trip is
+        answered only after the events queued before it."""
+        try:
+            self.app().name
+        except Exception:
+            pass
+
+    def set_text(self, name, text, role=None, cached=False):
+        node = self.find(name, role, cached=cached)
         node.queryEditableText().setTextContents(text)
         return node
 
+    def find_in(self, parent, name=None, role=None, contains=None):
+        """The one accessible under parent with this name (and role)."""
+        out = []
+        def pred(n, r, nm):
+            return ((role is None or r == role) and (name is None or nm == name)
+                    and (contains is None or contains in nm))
+        self._walk(parent, out, pred)
+        if role is None and len(out) > 1:
+            out = [n for n in out if n.getRoleName() != "label"] or out
+        if len(out) != 1:
+            raise _fail(self, "%d accessibles named %r under %r" % (len(out), name or contains, parent.name))
+        return out[0]
+
+    def press(self, node):
+        """Press an accessible already found (see click): through its
+        accessible action, or, for controls GTK 4.8 gives none (check and
+        radio buttons), with the focus on it and a real Space key press."""
+        try:
+            action = node.queryAction()
+            n = action.nActions
+        except NotImplementedError:
+            n = 0
+        if n == 0:
+            return self.tap(node)
+        # GtkButton ignores an activation while it still shows its previous
+        # one as pressed (250 ms): a finger cannot press one key twice
+        # faster either. Wait that out for a key pressed again.
+        key = (node.parent.name if node.parent else None, node.name, node.getIndexInParent())
+        last = self._pressed.get(key)
+        if last is not None:
+            left = 0.3 - (time.monotonic() - last)
+            if left > 0:
+                time.sleep(left)
+        self._pressed[key] = time.monotonic()
+        for i in range(n):
+            if action.getName(i) in ("click", "press", "activate", "toggle"):
+                action.doAction(i)
+                return node
+        action.doAction(0)
+        return node
+
+    def key_on(self, node, key):
+        """Give node the focus (GTK scrolls it into view) and press a real
+        key (xdotool) on it."""
+        if not node.queryComponent().grabFocus():
+            raise _fail(self, "%r cannot take the focus" % node.name)
+        deadline = time.monotonic() + WAIT_S
+        while not node.getState().contains(pyatspi.STATE_FOCUSED):
+            if time.monotonic() > deadline:
+                raise _fail(self, "%r never got the focus" % node.name)
+            time.sleep(0.02)  # focus changes are not waited on as events here
+        subprocess.run(["xdotool", "key", "--clearmodifiers", key], check=True)
+        return node
+
+    def fill_form(self, definition, form):
+        """Answer the kiosk's form as a resident would, from the package
+        form JSON ({"items", "groups"}) of a procedure definition (the
+        catalogue's JSON): text into the fields named by their labels,
+        choices and ticks pressed, the My Number on the field's own keypad."""
+        fields = {}
+        groups = {}
+        for sec in definition["form"]["sections"]:
+            for f in sec["fields"]:
+                fields[f["id"]] = (f, sec)
+            if "repeat" in sec:
+                groups[sec["id"]] = sec
+        def answer(fid, value, suffix=""):
+            f, sec = fields[fid]
+            label = f["label"] + suffix
+            t = f["type"]
+            if t == "date":
+                y, m, d = value.split("-")
+                self.set_text(label + ", year", y, cached=True)
+                self.set_text(label + ", month", m, cached=True)
+                self.set_text(label + ", day", d, cached=True)
+            elif t == "select":
+                choice = [c["label"] for c in f["choices"] if c["value"] == value][0]
+                self.click("%s（%s）" % (choice, label), role="check box", cached=True)
+            elif t == "checkbox":
+                if value is True or value == "true":
+                    self.click(label, role="check box", cached=True)
+            elif f.get("check") == "my_number":
+                pad = self.find("Keypad for “%s”" % label, cached=True)
+                for digit in value:
+                    self.press(self.find_in(pad, digit, role="push button"))
+            else:
+                self.set_text(label, str(value), role="text", cached=True)
+        for fid, value in form.get("items", {}).items():
+            answer(fid, value)
+        for gid, entries in form.get("groups", {}).items():
+            sec = groups[gid]
+            label = sec.get("repeat", {}).get("entry_label", sec["title"])
+            for i, entry in enumerate(entries, 1):
+                for fid, value in entry.items():
+                    answer(fid, value, "（%s %d）" % (label, i))
+
+    def snap(self, path):
+        """A screenshot of the whole X screen (ImageMagick's import), for
+        looking at a failure."""
+        subprocess.run(["import", "-window", "root", path], check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return path
+
     def texts(self):
         """Every showing label's text (what the resident can read now)."""
-        return [n.name for n in self.find_all(role="label") if n.name]
+        return [nm for n, r, nm in self._index(True) if r == "label" and nm]
 
     def window_description(self):
         for i in range(self.app().childCount):
