@@ -102,7 +102,7 @@ fi
 phase normal build "-DCMAKE_BUILD_TYPE=RelWithDebInfo -DMYNA_SANITIZE=OFF -DMYNA_COVERAGE=OFF -DMYNA_FUZZ=OFF"
 
 phase sanitizers build-asan "-DCMAKE_BUILD_TYPE=Debug -DMYNA_SANITIZE=ON -DMYNA_COVERAGE=OFF -DMYNA_FUZZ=OFF" \
-  -L 'unit|cli|portal|client'
+  -L 'unit|cli|portal|client|kiosk' -LE e2e
 
 if command -v clang >/dev/null 2>&1 && [ -f tests/fuzz/CMakeLists.txt ]; then
   CC=clang phase fuzz build-fuzz "-DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMYNA_SANITIZE=OFF -DMYNA_COVERAGE=OFF -DMYNA_FUZZ=ON" \

@@ -210,6 +210,73 @@ class KioskE2E(unittest.TestCase):
         k.click("End")
         k.wait_screen("attract", since=n)
 
+    def test_network_failure_at_submit_then_delivered_from_outbox(self):
+        k = self.start_kiosk(attachment_dirs=[self.docs_dir()], delivery_interval=5)
+        self.place_card_and_log_in()
+        k.wait_screen("home")
+        definition = self.open_form()
+        k.fill_form(definition, form_for("adult"))
+        self.attach(definition, "kenkou_hoken", "hoken.pdf")
+        # Every upload to the portal is cut after 4 KiB from now on.
+        r = self.portal.post("/_dev/faults", {"rules": [
+            {"method": "POST", "path_prefix": "/shinsei/v2/apply",
+             "drop_request_after": 4096, "times": 100000}]}, idem=False)
+        self.assertEqual(r.status, 200, r)
+        n = self.sign_and_send()
+        k.wait_screen("receipt", since=n, timeout=60)
+        # Signed and kept: the receipt says it will be sent, with no
+        # arrival number yet.
+        k.find(contains="will be sent as soon as the portal can be reached")
+        self.assertEqual([a for a in self.muni.applications() if a["receipt_no"] not in self.before], [])
+        n = k.mark_count()
+        k.click("Finish")
+        k.wait_screen("attract", since=n)
+        # The portal is reachable again: the idle kiosk delivers it, once.
+        self.portal.request("DELETE", "/_dev/faults")
+        new = wait_for(lambda: [a for a in self.muni.applications()
+                                if a["receipt_no"] not in self.before], "the delivery", timeout=60)
+        self.assertEqual(len(new), 1)
+        wait_for(lambda: "outbox delivery: 1 delivered" in k.log(), "the kiosk noting it")
+
+    def test_card_pulled_in_the_middle_of_a_form_leaves_nothing(self):
+        k = self.start_kiosk()
+        self.place_card_and_log_in()
+        k.wait_screen("home")
+        definition = self.open_form()
+        marker_name = "残置確認　七三九一"
+        marker_phone = "090-7391-4826"
+        marker_my_number = "739148260017"
+        k.set_text("請求者の氏名", marker_name, role="text")
+        k.set_text("日中に連絡の取れる電話番号", marker_phone, role="text")
+        pad = k.find("Keypad for “請求者の個人番号”")
+        for digit in marker_my_number:
+            k.press(k.find_in(pad, digit, role="push button"))
+        # The scan finds what the form holds while it is open (so that its
+        # silence below means something).
+        held = process_memory_contains(k.proc.pid, [marker_name.encode(), marker_phone.encode()])
+        self.assertEqual(held, {marker_name.encode(), marker_phone.encode()})
+        n = k.mark_count()
+        self.card.remove()
+        k.wait_screen("attract", since=n)
+        k.find(contains="The card was taken out")
+        # Nothing of it on the screen ...
+        names = [nm for _, _, nm in k._index(True)]
+        for marker in (marker_name, marker_phone):
+            self.assertFalse([nm for nm in names if marker in nm], marker)
+        # ... nor in the kiosk's memory (freed memory is overwritten, the
+        # My Number lived only in a wiped secret), nor on its disk.
+        left = process_memory_contains(k.proc.pid, [marker_name.encode(), marker_phone.encode(),
+                                                    marker_my_number.encode()])
+        self.assertEqual(left, set())
+        for root, _, files in os.walk(self.tmp):
+            for f in files:
+                if f.endswith(".log"):
+                    continue
+                with open(os.path.join(root, f), "rb") as fh:
+                    data = fh.read()
+                for marker in (marker_name.encode(), marker_phone.encode(), marker_my_number.encode()):
+                    self.assertNotIn(marker, data, os.path.join(root, f))
+
     # -- session end --
 
     def test_card_pulled_on_home_ends_session(self):
