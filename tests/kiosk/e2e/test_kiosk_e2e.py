@@ -172,9 +172,11 @@ class KioskE2E(unittest.TestCase):
         k = self.kiosk
         k.click("Next")
         k.wait_screen("review")
+        self.assert_controls_named()
         k.click("Sign and send")
         k.wait_screen("password")
         k.find("5 tries left")
+        self.assert_controls_named()
         for ch in password:
             k.click(ch)
         n = k.mark_count()
@@ -188,15 +190,28 @@ class KioskE2E(unittest.TestCase):
             f.write(b"%PDF-1.4\n% a copy of the health insurance card\n%%EOF\n")
         return docs
 
+    def assert_controls_named(self):
+        """Every control on the screen has an accessible name of its own
+        (not GTK's fallback, the widget's type name)."""
+        controls = ("push button", "toggle button", "check box", "radio button", "text",
+                    "entry", "spin button", "combo box", "slider")
+        bad = [(r, nm) for _, r, nm in self.kiosk._index(True)
+               if r in controls and (not nm.strip() or nm.startswith("Gtk") or nm.startswith("Kiosk"))]
+        self.assertEqual(bad, [], "controls without a name on screen %s" % self.kiosk.screen())
+
     def test_apply_end_to_end(self):
         k = self.start_kiosk(attachment_dirs=[self.docs_dir()])
+        self.assert_controls_named()
         self.place_card_and_log_in()
         k.wait_screen("home")
+        self.assert_controls_named()
         definition = self.open_form()
+        self.assert_controls_named()
         k.fill_form(definition, form_for("adult"))
         self.attach(definition, "kenkou_hoken", "hoken.pdf")
         n = self.sign_and_send()
         k.wait_screen("receipt", since=n)
+        self.assert_controls_named()
         new = wait_for(lambda: [a for a in self.muni.applications()
                                 if a["receipt_no"] not in self.before], "the application")
         self.assertEqual(len(new), 1)
