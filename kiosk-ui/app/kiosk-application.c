@@ -358,7 +358,7 @@ kiosk_application_init (KioskApplication *self)
     { "hash-staff-pin", 0, 0, G_OPTION_ARG_NONE, NULL,
       "Read a staff PIN on standard input and print its staff-pin-hash line", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL, "Print the version", NULL },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   g_application_add_main_option_entries (G_APPLICATION (self), entries);
 }

@@ -216,7 +216,11 @@ show_in_window (GtkWidget *child)
 static void
 close_window (void)
 {
-  g_clear_pointer ((GtkWindow **) &window, gtk_window_destroy);
+  if (window)
+    {
+      gtk_window_destroy (GTK_WINDOW (window));
+      window = NULL;
+    }
 }
 
 /* A form page for proc_id in a window; a new reference. */
