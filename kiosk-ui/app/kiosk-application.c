@@ -155,7 +155,10 @@ present_window (KioskApplication *self, const char *language, const char *notice
   KioskWindowSetup setup = { 0 };
   KioskWindow *old = self->window;
 
-  kiosk_i18n_set_language (language ? language : self->config->default_language);
+  /* A session ends in the default language: the configured one, or the
+   * one given with --language. */
+  kiosk_i18n_set_language (language ? language
+                           : self->language ? self->language : self->config->default_language);
   setup.config = self->config;
   setup.session = self->session;
   setup.monitor = self->monitor;

@@ -597,13 +597,14 @@ dispatch (KioskWindow *self, KioskEvent event)
   g_debug ("%s: %s -> %s", kiosk_event_name (event), kiosk_state_name (from), kiosk_state_name (to));
   if (kiosk_flow_take_wipe (self->flow))
     {
+      /* Untranslated: the next window shows it in its own language. */
       const char *notice = NULL;
       if (event == KIOSK_EVENT_IDLE_TIMEOUT)
-        notice = _("The session ended because the screen was not touched for a while. Nothing was kept on this terminal.");
+        notice = N_("The session ended because the screen was not touched for a while. Nothing was kept on this terminal.");
       else if (event == KIOSK_EVENT_CARD_REMOVED)
-        notice = _("The card was taken out, so the session ended. Nothing was kept on this terminal.");
+        notice = N_("The card was taken out, so the session ended. Nothing was kept on this terminal.");
       else if (event == KIOSK_EVENT_END)
-        notice = _("Thank you. Everything you entered has been cleared from this terminal.");
+        notice = N_("Thank you. Everything you entered has been cleared from this terminal.");
       end_session (self, notice);
       return;
     }
@@ -953,7 +954,7 @@ kiosk_window_new (GtkApplication *app, const KioskWindowSetup *setup)
 
   kiosk_card_guide_set_placement (kiosk_attract_page_get_guide (self->attract), self->config->placement);
   kiosk_card_guide_set_placement (self->wait_guide, self->config->placement);
-  kiosk_attract_page_set_notice (self->attract, setup->notice);
+  kiosk_attract_page_set_notice (self->attract, setup->notice ? _(setup->notice) : NULL);
   gtk_toggle_button_set_active (self->large_text_toggle, setup->large_text);
   gtk_toggle_button_set_active (self->contrast_toggle, setup->high_contrast);
   gtk_widget_set_visible (self->demo_revealer, self->demo);

@@ -10,8 +10,8 @@
  * Signals:
  *   "replace-requested" (const char *language, const char *notice)
  *                       make a new window in this language (NULL: the
- *                       default), showing notice on its attract screen, and
- *                       destroy this one
+ *                       default), showing notice (untranslated) on its
+ *                       attract screen, and destroy this one
  */
 #pragma once
 
@@ -34,7 +34,8 @@ typedef struct {
   const char *screenshot_dir;    /* write a PNG of each screen there; NULL: no */
   gboolean high_contrast;        /* carried over from the previous window */
   gboolean large_text;
-  const char *notice;            /* shown on the attract screen (e.g. "session ended") */
+  const char *notice;            /* untranslated (N_) message for the attract screen,
+                                    e.g. "the session ended"; translated here */
 } KioskWindowSetup;
 
 KioskWindow *kiosk_window_new (GtkApplication *app, const KioskWindowSetup *setup);

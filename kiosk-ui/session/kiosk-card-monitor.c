@@ -346,8 +346,15 @@ pcsc_event (const myna_pcsc_event *ev, void *user)
         }
       break;
     case MYNA_PCSC_SERVICE_LOST:
-      /* Its readers follow as removed, one event each. */
+      /* Without pcscd there is no reader and no card, now: a session on
+       * the card must end at once, not when the reader-removed events that
+       * follow arrive (under load they can be late). */
       set_service_available (self, FALSE);
+      if (self->readers->len > 0)
+        {
+          g_ptr_array_set_size (self->readers, 0);
+          readers_changed = TRUE;
+        }
       break;
     case MYNA_PCSC_SERVICE_BACK:
       set_service_available (self, TRUE);

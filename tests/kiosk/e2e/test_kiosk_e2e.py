@@ -248,8 +248,12 @@ class KioskE2E(unittest.TestCase):
         k.wait_screen("attract", since=n)
         # The portal is reachable again: the idle kiosk delivers it, once.
         self.portal.request("DELETE", "/_dev/faults")
-        new = wait_for(lambda: [a for a in self.muni.applications()
-                                if a["receipt_no"] not in self.before], "the delivery", timeout=60)
+        try:
+            new = wait_for(lambda: [a for a in self.muni.applications()
+                                    if a["receipt_no"] not in self.before], "the delivery",
+                           timeout=120)
+        except AssertionError:
+            raise AssertionError("no delivery; the kiosk said:\n" + k.log()[-3000:])
         self.assertEqual(len(new), 1)
         wait_for(lambda: "outbox delivery: 1 delivered" in k.log(), "the kiosk noting it")
 
