@@ -34,6 +34,11 @@ main (int argc, char **argv)
 
   mallopt (M_PERTURB, FREED_FILL);
   setenv ("G_SLICE", "always-malloc", 1);
+  /* Drawing forced to cairo needs no GL: without this GDK still sets GL up
+   * on the display (on a machine without a GPU: Mesa's software driver,
+   * about 50 MiB and 40-110 ms at start, docs/performance.md). */
+  if (g_strcmp0 (getenv ("GSK_RENDERER"), "cairo") == 0 && !getenv ("GDK_DEBUG"))
+    setenv ("GDK_DEBUG", "gl-disable", 1);
   kiosk_timing_init ();
   kiosk_lockdown_init ();
 
