@@ -1,5 +1,5 @@
 #!/bin/bash
-# demo-portal.sh - the portal half of scripts/demo.sh: a 児童手当 application
+# demo-portal.sh - the portal half of scripts/demo-cli.sh: a 児童手当 application
 # from the software card to a local portal-sim, through mynaterm.
 #
 # Runs inside tests/harness/portalenv.py, which starts portal-sim on a free

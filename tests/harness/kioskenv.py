@@ -397,7 +397,7 @@ class Kiosk:
     def press(self, node):
         """Press an accessible already found (see click): through its
         accessible action, or, for controls GTK 4.8 gives none (check and
-        radio buttons), with the focus on it and a real Space key press."""
+        radio buttons), by a real tap at its place (see tap)."""
         try:
             action = node.queryAction()
             n = action.nActions
@@ -463,47 +463,6 @@ class Kiosk:
     def set_text(self, name, text, role=None, cached=False):
         node = self.find(name, role, cached=cached)
         node.queryEditableText().setTextContents(text)
-        return node
-
-    def find_in(self, parent, name=None, role=None, contains=None):
-        """The one accessible under parent with this name (and role)."""
-        out = []
-        def pred(n, r, nm):
-            return ((role is None or r == role) and (name is None or nm == name)
-                    and (contains is None or contains in nm))
-        self._walk(parent, out, pred)
-        if role is None and len(out) > 1:
-            out = [n for n in out if n.getRoleName() != "label"] or out
-        if len(out) != 1:
-            raise _fail(self, "%d accessibles named %r under %r" % (len(out), name or contains, parent.name))
-        return out[0]
-
-    def press(self, node):
-        """Press an accessible already found (see click): through its
-        accessible action, or, for controls GTK 4.8 gives none (check and
-        radio buttons), with the focus on it and a real Space key press."""
-        try:
-            action = node.queryAction()
-            n = action.nActions
-        except NotImplementedError:
-            n = 0
-        if n == 0:
-            return self.tap(node)
-        # GtkButton ignores an activation while it still shows its previous
-        # one as pressed (250 ms): a finger cannot press one key twice
-        # faster either. Wait that out for a key pressed again.
-        key = (node.parent.name if node.parent else None, node.name, node.getIndexInParent())
-        last = self._pressed.get(key)
-        if last is not None:
-            left = 0.3 - (time.monotonic() - last)
-            if left > 0:
-                time.sleep(left)
-        self._pressed[key] = time.monotonic()
-        for i in range(n):
-            if action.getName(i) in ("click", "press", "activate", "toggle"):
-                action.doAction(i)
-                return node
-        action.doAction(0)
         return node
 
     def key_on(self, node, key):

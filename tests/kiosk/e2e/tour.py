@@ -89,8 +89,8 @@ WAIT_S = 30.0
 # less than a frame: their files are kept, not required.
 EXPECTED_SCREENS = ("attract", "search", "procedure", "card-wait", "pin", "form", "home",
                     "review", "password", "receipt", "staff-pin", "admin")
-EXPECTED_SNAPS = ("home-notices", "home-applications", "home-selfinfo", "home-records",
-                  "form-filled", "home-applications-sent")
+EXPECTED_SNAPS = ("home-ready", "home-notices", "home-applications", "home-selfinfo",
+                  "home-records", "form-filled", "home-applications-sent")
 
 SHOT_LINE = re.compile(r"screenshot (\S+\.png)$")
 KIOSK_NAME = re.compile(r"^(\d{3})-(.+)-([A-Za-z_]+)\.png$")
@@ -156,6 +156,7 @@ def cformat(fmt, *args):
             return "%"
         return str(args[int(m.group(1)) - 1] if m.group(1) else next(seq))
     return C_FORMAT.sub(one, fmt)
+
 
 class Catalog:
     """The kiosk's messages in one language, from the build's catalogue."""
@@ -305,7 +306,7 @@ class Tour:
         for name, _ in self.taken:
             w, h, _ = png_read(os.path.join(self.shots, name))
             if (w, h) != SCREEN_SIZE:
-                raise TourError("%s is %dx%d, not %dx%d" % (name, w, h) + SCREEN_SIZE)
+                raise TourError("%s is %dx%d, not %dx%d" % ((name, w, h) + SCREEN_SIZE))
 
     # -- steps --
 
@@ -408,6 +409,14 @@ class Tour:
         # With the card from the start: home and its four pages.
         self.log_in()
         self.screen(lambda: self.press("Log in"), "home")
+        # The tiles count notices and applications once the portal answers.
+        loading = _("Loading…")
+        deadline = time.monotonic() + WAIT_S
+        while k.find_all(name=loading, role="label"):
+            if time.monotonic() > deadline:
+                raise TourError("the tiles of home never stopped loading")
+            time.sleep(0.05)  # polling the tree: AT-SPI gives no event for "gone now"
+        self.snap("home-ready")
         self.inner_page("Notices", "home-notices",
                         [(_("List of notices"), "list", None),
                          (_("You have no notices."), "label", None)])
