@@ -40,13 +40,11 @@ struct _KioskWindow
   /* template */
   GtkWidget *demo_revealer;
   GtkToggleButton *demo_card_toggle;
-  GtkLabel *top_title;
   GtkToggleButton *large_text_toggle;
   GtkToggleButton *contrast_toggle;
   GtkWidget *end_button;
   GtkWidget *idle_revealer;
   GtkLabel *idle_label;
-  GtkWidget *idle_continue;
   GtkStack *stack;
   KioskCardGuide *wait_guide;
   GtkBox *keyboard_revealer;
@@ -161,11 +159,18 @@ after_next_paint (KioskWindow *self, const char *what, gboolean screenshot)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+/* Once screen name is painted: its screenshot (--screenshots) and its
+ * "painted:" timing mark. */
 static void
-request_screenshot (KioskWindow *self, const char *what)
+note_painted (KioskWindow *self, const char *name)
 {
   if (self->screenshot_dir)
-    after_next_paint (self, what, TRUE);
+    after_next_paint (self, name, TRUE);
+  if (kiosk_timing_enabled ())
+    {
+      g_autofree char *mark = g_strconcat ("painted:", name, NULL);
+      after_next_paint (self, mark, FALSE);
+    }
 }
 
 /* ---- small helpers ---- */
@@ -192,12 +197,7 @@ show_page (KioskWindow *self, GtkWidget *page, const char *name)
    * assistive tool (and the end-to-end tests) can tell where the flow is. */
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
                                   name, -1);
-  request_screenshot (self, name);
-  if (kiosk_timing_enabled ())
-    {
-      g_autofree char *mark = g_strconcat ("painted:", name, NULL);
-      after_next_paint (self, mark, FALSE);
-    }
+  note_painted (self, name);
 }
 
 static void
@@ -858,12 +858,7 @@ on_realize (KioskWindow *self)
     return;
   g_signal_connect_object (clock, "after-paint", G_CALLBACK (on_first_frame), self, 0);
   /* The first screen was chosen before there was a frame clock. */
-  request_screenshot (self, name);
-  if (kiosk_timing_enabled ())
-    {
-      g_autofree char *mark = g_strconcat ("painted:", name, NULL);
-      after_next_paint (self, mark, FALSE);
-    }
+  note_painted (self, name);
 }
 
 /* ---- construction ---- */
@@ -1023,13 +1018,11 @@ kiosk_window_class_init (KioskWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/jp/mynaterm/kiosk/app/kiosk-window.ui");
   gtk_widget_class_bind_template_child (widget_class, KioskWindow, demo_revealer);
   gtk_widget_class_bind_template_child (widget_class, KioskWindow, demo_card_toggle);
-  gtk_widget_class_bind_template_child (widget_class, KioskWindow, top_title);
   gtk_widget_class_bind_template_child (widget_class, KioskWindow, large_text_toggle);
   gtk_widget_class_bind_template_child (widget_class, KioskWindow, contrast_toggle);
   gtk_widget_class_bind_template_child (widget_class, KioskWindow, end_button);
   gtk_widget_class_bind_template_child (widget_class, KioskWindow, idle_revealer);
   gtk_widget_class_bind_template_child (widget_class, KioskWindow, idle_label);
-  gtk_widget_class_bind_template_child (widget_class, KioskWindow, idle_continue);
   gtk_widget_class_bind_template_child (widget_class, KioskWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, KioskWindow, wait_guide);
   gtk_widget_class_bind_template_child (widget_class, KioskWindow, keyboard_revealer);

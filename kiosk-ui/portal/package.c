@@ -288,6 +288,11 @@ static void attachment_free(gpointer p)
   g_free(a);
 }
 
+const char *mp_package_builder_proc_id(const mp_package_builder *b)
+{
+  return b->proc_id;
+}
+
 mp_package_builder *mp_package_builder_new(const char *proc_id, GError **error)
 {
   g_return_val_if_fail(error == NULL || *error == NULL, NULL);

@@ -22,7 +22,6 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
-#include <string.h>
 
 #include "mynacard/card.h"
 #include "mynacard/jpki.h"
@@ -834,51 +833,6 @@ kiosk_session_sign_tries_finish (KioskSession *self, GAsyncResult *result, GErro
 
 /* ---- submit ---- */
 
-/* The procedure of a package: the proc_id attribute of the form XML's root
- * (docs/portal-sim-catalog.md, "The form data XML"), the same one the
- * builder writes into 構成情報. */
-typedef struct
-{
-  char *proc_id;
-  gboolean root_seen;
-} FormRoot;
-
-static void
-form_root_start (GMarkupParseContext *context, const char *element_name,
-                 const char **attribute_names, const char **attribute_values,
-                 gpointer user_data, GError **error)
-{
-  FormRoot *root = user_data;
-  if (root->root_seen)
-    return;
-  root->root_seen = TRUE;
-  for (guint i = 0; attribute_names[i]; i++)
-    if (strcmp (attribute_names[i], "proc_id") == 0)
-      root->proc_id = g_strdup (attribute_values[i]);
-  /* Nothing else is needed: stop here. */
-  g_set_error_literal (error, G_MARKUP_ERROR, G_MARKUP_ERROR_INVALID_CONTENT, "done");
-}
-
-static char *
-package_proc_id (mp_package_builder *builder, GError **error)
-{
-  g_autoptr (GBytes) xml = mp_package_builder_form_xml (builder);
-  if (!xml)
-    {
-      mp_set_error (error, MP_ERROR_PACKAGE, NULL, "the package has no form");
-      return NULL;
-    }
-  static const GMarkupParser parser = { .start_element = form_root_start };
-  FormRoot root = { NULL, FALSE };
-  g_autoptr (GMarkupParseContext) ctx = g_markup_parse_context_new (&parser, 0, &root, NULL);
-  gsize len = 0;
-  const char *data = g_bytes_get_data (xml, &len);
-  (void) g_markup_parse_context_parse (ctx, data, (gssize) len, NULL);
-  if (!root.proc_id)
-    mp_set_error (error, MP_ERROR_PACKAGE, NULL, "the form XML names no procedure (proc_id)");
-  return root.proc_id;
-}
-
 static void
 submit_sign_work (GTask *task, Op *op)
 {
@@ -1019,6 +973,7 @@ kiosk_session_submit_async (KioskSession *self, mp_package_builder *builder,
                              "submitting");
   Op *op = task_op (task);
   op->builder = builder;
+  op->proc_id = builder ? g_strdup (mp_package_builder_proc_id (builder)) : NULL;
   op->secret = password;
   op->amend = g_strdup (amend_arrive_id);
   GError *e = NULL;
@@ -1032,8 +987,7 @@ kiosk_session_submit_async (KioskSession *self, mp_package_builder *builder,
     g_debug ("signature password refused before the card: not 6-16 of A-Z 0-9");
   else if (!check_card_session (self, task))
     g_clear_pointer (&op->secret, myna_secret_free);
-  else if (!(op->proc_id = package_proc_id (builder, &e))
-           || !(op->staged = mp_outbox_staging_path (self->outbox, &e)))
+  else if (!(op->staged = mp_outbox_staging_path (self->outbox, &e)))
     {
       g_clear_pointer (&op->secret, myna_secret_free);
       g_task_return_error (task, e);

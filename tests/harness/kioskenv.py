@@ -531,13 +531,6 @@ class Kiosk:
         """Every showing label's text (what the resident can read now)."""
         return [nm for n, r, nm in self._index(True) if r == "label" and nm]
 
-    def window_description(self):
-        for i in range(self.app().childCount):
-            w = self.app().getChildAtIndex(i)
-            if w is not None:
-                return w.description
-        return None
-
 
 def process_memory_contains(pid, needles):
     """Which of the byte strings in needles occur in the readable, private

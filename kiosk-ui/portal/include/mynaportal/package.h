@@ -32,6 +32,9 @@ mp_package_builder *mp_package_builder_new(const char *proc_id, GError **error);
 void mp_package_builder_free(mp_package_builder *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(mp_package_builder, mp_package_builder_free)
 
+/* The procedure the package is for (as given to _new; owned by b). */
+const char *mp_package_builder_proc_id(const mp_package_builder *b);
+
 /* The resident's answers, as JSON (docs/portal-client-package.md "The form: JSON to XML"):
  *   {"items":  {"FIELD": "text" | integer | true/false, ...},
  *    "groups": {"SECTION": [{"FIELD": value, ...}, ...], ...},
