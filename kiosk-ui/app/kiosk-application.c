@@ -145,7 +145,11 @@ on_replace_requested (KioskWindow *old, const char *language, const char *notice
   if (old != self->window)
     return;
   present_window (self, language, notice);
-  /* Destroy the old window once its signal handler has returned. */
+  /* Hide the old window now: the new one may be painted before an idle
+   * callback runs (redraw has the higher priority), and until then a screen
+   * reader (and the accessibility tree) would see both. Destroy it once its
+   * signal handler has returned. */
+  gtk_widget_set_visible (GTK_WIDGET (old), FALSE);
   g_idle_add (destroy_later, g_object_ref (old));
 }
 

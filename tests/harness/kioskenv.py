@@ -58,6 +58,16 @@ def _pump():
         ctx.iteration(False)
 
 
+def _presented(window):
+    """A window still shown: one being replaced is hidden, then destroyed."""
+    try:
+        states = window.getState()
+        return (states.contains(pyatspi.STATE_VISIBLE)
+                and not states.contains(pyatspi.STATE_DEFUNCT))
+    except Exception:
+        return False
+
+
 def _fail(kiosk, message):
     if kiosk.failure_shot:
         kiosk.snap(kiosk.failure_shot)
@@ -296,6 +306,8 @@ class Kiosk:
             count = node.childCount
         except Exception:
             return
+        if depth == 1 and not _presented(node):
+            return    # a window on its way out
         if pred(node, role, name):
             out.append(node)
         if role in self.LEAF_ROLES and depth > 0:
@@ -346,7 +358,9 @@ class Kiosk:
                     return found[0]
                 except Exception:
                     found = []
-            if len(found) > 1 and fresh:
+            if len(found) > 1 and fresh and time.monotonic() > deadline:
+                # Several for a while, not only while one window replaces
+                # another (the old one leaves the bus a moment later).
                 raise _fail(self, "%d accessibles named %r (%s) are showing"
                                  % (len(found), name or contains, role))
             if time.monotonic() > deadline:
