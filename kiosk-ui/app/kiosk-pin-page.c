@@ -21,7 +21,6 @@ struct _KioskPinPage
   GtkBox *field_box;
   GtkBox *keys_box;
   GtkWidget *cancel_button;
-  GtkWidget *ok_button;
 
   KioskPinKind kind;
   KioskSecretField *field;
@@ -58,9 +57,10 @@ static void
 on_field_changed (KioskPinPage *self)
 {
   gboolean complete = kiosk_secret_field_is_complete (self->field);
-  gtk_widget_set_sensitive (self->ok_button, complete);
   if (KIOSK_IS_KEYPAD (self->keys))
     kiosk_keypad_set_submit_sensitive (KIOSK_KEYPAD (self->keys), complete);
+  else
+    kiosk_keyboard_set_done_sensitive (KIOSK_KEYBOARD (self->keys), complete);
   if (kiosk_secret_field_get_length (self->field) > 0)
     kiosk_pin_page_set_error (self, NULL);
 }
@@ -105,11 +105,11 @@ kiosk_pin_page_new (KioskPinKind kind)
       ok_label = _("Log in");
       break;
     }
-  gtk_button_set_label (GTK_BUTTON (self->ok_button), ok_label);
-  /* The keypad has its own confirm key; a second one would only confuse. */
+  /* The keys' own confirm key says what it does; there is no second one. */
   if (KIOSK_IS_KEYPAD (self->keys))
     kiosk_keypad_set_submit_label (KIOSK_KEYPAD (self->keys), ok_label);
-  gtk_widget_set_visible (self->ok_button, !KIOSK_IS_KEYPAD (self->keys));
+  else
+    kiosk_keyboard_set_done_label (KIOSK_KEYBOARD (self->keys), ok_label);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->field), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   gtk_label_get_label (self->title), -1);
   gtk_box_append (self->field_box, GTK_WIDGET (self->field));
@@ -198,8 +198,6 @@ kiosk_pin_page_class_init (KioskPinPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, KioskPinPage, field_box);
   gtk_widget_class_bind_template_child (widget_class, KioskPinPage, keys_box);
   gtk_widget_class_bind_template_child (widget_class, KioskPinPage, cancel_button);
-  gtk_widget_class_bind_template_child (widget_class, KioskPinPage, ok_button);
-  gtk_widget_class_bind_template_callback (widget_class, on_ok_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
 }
 

@@ -178,7 +178,7 @@ note_painted (KioskWindow *self, const char *name)
 static void
 show_page (KioskWindow *self, GtkWidget *page, const char *name)
 {
-  /* Pages sit in a scroller (add_page), the card-wait box directly. Only
+  /* Pages sit in a scroller (add_page, and card-wait in the template). Only
    * the screen shown is visible: the others are then not presented to
    * assistive technologies either (GTK presents hidden stack pages that
    * are merely not mapped). */

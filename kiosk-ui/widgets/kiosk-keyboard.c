@@ -72,6 +72,7 @@ struct _KioskKeyboard
   gunichar last_char;
 
   GtkEditable *target;  /* weak */
+  char *done_label;     /* NULL: "Done" */
 };
 
 G_DEFINE_FINAL_TYPE (KioskKeyboard, kiosk_keyboard, GTK_TYPE_WIDGET)
@@ -175,7 +176,7 @@ label_key (KioskKeyboard *self,
       break;
     case KEY_DONE:
       /* Translators: the key that closes the on-screen keyboard (完了). */
-      label = name = _("Done");
+      label = name = self->done_label ? self->done_label : _("Done");
       break;
     case KEY_SHIFT:
       label = "\u21E7";
@@ -376,9 +377,12 @@ fill_password (KioskKeyboard *self)
   add_char_row (self, PAGE_PASSWORD, "1234567890", 0, 0, 2);
   add_char_row (self, PAGE_PASSWORD, "QWERTYUIOP", 0, 1, 2);
   add_char_row (self, PAGE_PASSWORD, "ASDFGHJKL", 1, 2, 2);
-  add_char_row (self, PAGE_PASSWORD, "ZXCVBNM", 3, 3, 2);
-  add_key (self, PAGE_PASSWORD, KEY_BACKSPACE, 0, 17, 3, 3, 1);
-  add_key (self, PAGE_PASSWORD, KEY_DONE, 0, 14, 4, 6, 1);
+  /* Delete and the confirm key (which a page may name "Sign and send")
+   * wide enough for their words in every language, with large text too,
+   * without widening every key. */
+  add_char_row (self, PAGE_PASSWORD, "ZXCVBNM", 2, 3, 2);
+  add_key (self, PAGE_PASSWORD, KEY_BACKSPACE, 0, 16, 3, 4, 1);
+  add_key (self, PAGE_PASSWORD, KEY_DONE, 0, 10, 4, 10, 1);
 }
 
 /* A telephone pad: 1 2 3 at the top, 0 and - at the bottom. */
@@ -567,6 +571,33 @@ done_action (GtkWidget  *widget,
   g_signal_emit (self, signals[DONE], 0);
 }
 
+void
+kiosk_keyboard_set_done_label (KioskKeyboard *self,
+                               const char    *label)
+{
+  g_return_if_fail (KIOSK_IS_KEYBOARD (self));
+
+  g_free (self->done_label);
+  self->done_label = g_strdup (label);
+  for (guint page = 0; page < N_PAGES; page++)
+    for (guint i = 0; self->keys[page] && i < self->keys[page]->len; i++)
+      {
+        Key *key = &g_array_index (self->keys[page], Key, i);
+
+        if (key->kind == KEY_DONE)
+          label_key (self, key);
+      }
+}
+
+void
+kiosk_keyboard_set_done_sensitive (KioskKeyboard *self,
+                                   gboolean       sensitive)
+{
+  g_return_if_fail (KIOSK_IS_KEYBOARD (self));
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "keyboard.done", sensitive);
+}
+
 static void
 switch_kana_action (GtkWidget  *widget,
                     const char *action_name,
@@ -650,6 +681,7 @@ kiosk_keyboard_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), KIOSK_TYPE_KEYBOARD);
   for (guint i = 0; i < N_PAGES; i++)
     g_clear_pointer (&self->keys[i], g_array_unref);
+  g_clear_pointer (&self->done_label, g_free);
 
   G_OBJECT_CLASS (kiosk_keyboard_parent_class)->dispose (object);
 }

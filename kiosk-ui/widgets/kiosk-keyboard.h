@@ -20,7 +20,7 @@
  * Signals:
  *   "key"       (guint unichar)   a character key was pressed (after shift)
  *   "backspace" ()
- *   "done"      ()                the 完了 (Done) key
+ *   "done"      ()                the 完了 (Done) key (see kiosk_keyboard_set_done_label)
  */
 #pragma once
 
@@ -47,6 +47,13 @@ KioskKeyboardLayout kiosk_keyboard_get_layout (KioskKeyboard *self);
 /* Type into editable (NULL: no target; keys still emit their signals). The
  * keyboard holds a weak reference. */
 void kiosk_keyboard_set_target (KioskKeyboard *self, GtkEditable *editable);
+
+/* The Done key's label and accessible name (NULL: "Done"): a page whose
+ * keyboard confirms what was typed names the key after what it does
+ * ("Sign and send"), as KioskKeypad's confirm key. */
+void kiosk_keyboard_set_done_label (KioskKeyboard *self, const char *label);
+/* An insensitive Done key emits nothing ("keyboard.done" disabled). */
+void kiosk_keyboard_set_done_sensitive (KioskKeyboard *self, gboolean sensitive);
 
 /* Which layout suits a field: stored on the widget (a GtkEditable). */
 #define KIOSK_KEYBOARD_TAG "kiosk-keyboard-layout"

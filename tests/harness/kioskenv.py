@@ -81,7 +81,7 @@ def kiosk_exe():
 def write_config(path, portal=None, reader=None, source="pcsc", vcard_profile=None,
                  outbox=None, idle_timeout=120, idle_warning=20, city="102016",
                  attachment_dirs=None, staff_pin_hash=None, terminal="kiosk-test-01",
-                 url=None, delivery_interval=60):
+                 url=None, delivery_interval=60, large_text=False):
     """A settings file for the kiosk: the portal of a PortalEnv (or url),
     the terminal's certificate from the test PKI, a card source."""
     term = os.path.join(pki_dir(), "terminals", terminal)
@@ -111,6 +111,8 @@ def write_config(path, portal=None, reader=None, source="pcsc", vcard_profile=No
               "idle-warning-s=%d" % idle_warning,
               "delivery-interval-s=%d" % delivery_interval,
               "fullscreen=false"]
+    if large_text:
+        lines.append("large-text=true")
     if attachment_dirs:
         lines.append("attachment-dirs=%s" % ";".join(attachment_dirs))
     if staff_pin_hash:
@@ -540,6 +542,33 @@ class Kiosk:
         subprocess.run(["import", "-window", "root", path], check=False,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return path
+
+    def below_the_fold(self):
+        """How many pixels of the screen shown lie below the bottom of its
+        scroller (0 when it fits): what a resident would have to swipe up
+        to reach. The outermost scroll pane is the screen's; its
+        descendants a few levels down are the page and its parts."""
+        panes = [n for n, r, nm in self._index(True) if r == "scroll pane"]
+        if not panes:
+            raise _fail(self, "no screen in a scroller is showing; screen %s" % self.screen())
+        view = panes[0].queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+        bottom = view.y + view.height
+        lowest = bottom
+        level = [panes[0]]
+        for _ in range(3):
+            below = []
+            for node in level:
+                for i in range(node.childCount):
+                    try:
+                        child = node.getChildAtIndex(i)
+                        ext = child.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+                    except Exception:
+                        continue
+                    if ext.width > 0 and ext.height > 0:
+                        lowest = max(lowest, ext.y + ext.height)
+                    below.append(child)
+            level = below
+        return lowest - bottom
 
     def texts(self):
         """Every showing label's text (what the resident can read now)."""

@@ -87,6 +87,10 @@ WAIT_S = 30.0
 # pages the tour shoots itself. The busy screens (card-reading, logging-in,
 # submitting) are shot too when the kiosk shows them, but they often last
 # less than a frame: their files are kept, not required.
+# Screens that must fit without scrolling, with large text too: the card
+# prompt, and the keys of a PIN or password with their confirm key.
+FIT_SCREENS = ("card-wait", "pin", "password", "staff-pin")
+
 EXPECTED_SCREENS = ("attract", "search", "procedure", "card-wait", "pin", "form", "home",
                     "review", "password", "receipt", "staff-pin", "admin")
 EXPECTED_SNAPS = ("home-ready", "home-notices", "home-applications", "home-selfinfo",
@@ -318,6 +322,11 @@ class Tour:
         self.collect()
         if name == "attract":
             self.one_window()
+        if name in FIT_SCREENS:
+            over = self.k.below_the_fold()
+            if over > 0:
+                raise TourError("the %s screen does not fit: %d px of it are below the "
+                                "bottom of the screen" % (name, over))
 
     def one_window(self):
         """Wait until the window a new one replaced (a language chosen, a
@@ -541,7 +550,7 @@ def hash_staff_pin(pin):
     return m.group(1)
 
 
-def own_settings(work, portal):
+def own_settings(work, portal, large_text=False):
     """The tour's own kiosk settings: a copy of the adult card, a folder
     with a PDF to attach, a staff PIN."""
     from kioskenv import write_config
@@ -556,7 +565,7 @@ def own_settings(work, portal):
     conf = write_config(os.path.join(work, "kiosk.conf"), portal, source="vcard",
                         vcard_profile=os.path.join(card, "profile.ini"),
                         outbox=os.path.join(work, "outbox"), attachment_dirs=[docs],
-                        staff_pin_hash=hash_staff_pin(TEST_STAFF_PIN))
+                        staff_pin_hash=hash_staff_pin(TEST_STAFF_PIN), large_text=large_text)
     return conf, TEST_STAFF_PIN, pdf
 
 
@@ -588,6 +597,8 @@ def main(argv=None):
                     help="the build tree (default $MYNA_BUILD)")
     ap.add_argument("--config", help="kiosk settings to use (default: the tour's own, "
                                      "with a portal-sim of its own)")
+    ap.add_argument("--large-text", action="store_true",
+                    help="start every session with large text (the tour's own settings)")
     args = ap.parse_args(argv)
     if not args.build:
         ap.error("give --build DIR or set MYNA_BUILD")
@@ -613,7 +624,7 @@ def main(argv=None):
             config = os.path.abspath(args.config)
         else:
             portal = PortalEnv().start()
-            config, staff_pin, pdf = own_settings(work, portal)
+            config, staff_pin, pdf = own_settings(work, portal, args.large_text)
         for lang in languages:
             start = time.monotonic()
             ok = False

@@ -397,6 +397,38 @@ test_password_layout_has_no_lower_case_and_no_symbols (Fixture *f, gconstpointer
   }
 }
 
+/* A page that confirms with the Done key names it after what it does and
+ * keeps it insensitive until the input is complete. */
+static void
+test_done_key_named_and_disabled_by_the_page (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) others = NULL;
+  g_autoptr(GPtrArray) names = NULL;
+  GtkWidget *done;
+
+  show_layout (f, KIOSK_KEYBOARD_PASSWORD);
+  kiosk_keyboard_set_done_label (KIOSK_KEYBOARD (f->keyboard), "Sign and send");
+  names = key_names (f, &others);
+  g_assert_cmpuint (others->len, ==, 2);
+  g_assert_cmpstr (others->pdata[0], ==, "Delete");
+  g_assert_cmpstr (others->pdata[1], ==, "Sign and send");
+  done = widgets_test_find_button (f->keyboard, "Sign and send");
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (done)), ==, "Sign and send");
+
+  kiosk_keyboard_set_done_sensitive (KIOSK_KEYBOARD (f->keyboard), FALSE);
+  g_assert_false (gtk_widget_is_sensitive (done));
+  g_assert_false (widgets_test_press (done));
+  press (f, "A");
+  assert_log (f, "k:A");
+  kiosk_keyboard_set_done_sensitive (KIOSK_KEYBOARD (f->keyboard), TRUE);
+  press (f, "Sign and send");
+  assert_log (f, "d");
+
+  /* NULL gives the Done key its own name back. */
+  kiosk_keyboard_set_done_label (KIOSK_KEYBOARD (f->keyboard), NULL);
+  g_assert_true (widgets_test_find_button (f->keyboard, "Done") == done);
+}
+
 static gboolean
 in_hidden_grid (GtkWidget *key, GtkWidget *keyboard)
 {
@@ -614,6 +646,7 @@ main (int argc, char **argv)
   ADD ("kana-switch-changes-what-the-keys-type", test_kana_switch_changes_what_the_keys_type);
   ADD ("password-layout-has-no-lower-case-and-no-symbols",
        test_password_layout_has_no_lower_case_and_no_symbols);
+  ADD ("done-key-named-and-disabled-by-the-page", test_done_key_named_and_disabled_by_the_page);
   ADD ("every-key-has-a-unique-name", test_every_key_has_a_unique_name);
   ADD ("each-layout-fits-the-screen-below-a-form", test_each_layout_fits_the_screen_below_a_form);
   ADD ("target-is-weak-and-read-only-targets-are-left-alone",
