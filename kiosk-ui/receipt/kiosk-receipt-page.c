@@ -372,5 +372,4 @@ kiosk_receipt_page_init (KioskReceiptPage *self)
   kiosk_a11y_track_stack (self->state_stack);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Receipt"), -1);
-  start_printer_search (self);
 }
