@@ -88,8 +88,9 @@ WAIT_S = 30.0
 # submitting) are shot too when the kiosk shows them, but they often last
 # less than a frame: their files are kept, not required.
 # Screens that must fit without scrolling, with large text too: the card
-# prompt, and the keys of a PIN or password with their confirm key.
-FIT_SCREENS = ("card-wait", "pin", "password", "staff-pin")
+# prompt, the keys of a PIN or password with their confirm key, and the
+# receipt with its buttons.
+FIT_SCREENS = ("card-wait", "pin", "password", "staff-pin", "receipt")
 
 EXPECTED_SCREENS = ("attract", "search", "procedure", "card-wait", "pin", "form", "home",
                     "review", "password", "receipt", "staff-pin", "admin")
